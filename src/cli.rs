@@ -1,0 +1,232 @@
+//! Command-line definitions (clap). Every command of DESIGN.md section 7.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dhcpform",
+    version,
+    about = "DHCP server configuration as code for IOS XE and F5 XC devices"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Log each HTTP request (credentials redacted).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Print only errors and the essentials.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Devices worked on at once (overrides the inventory's settings.parallelism).
+    #[arg(long, global = true)]
+    pub parallelism: Option<usize>,
+    /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4).
+    #[arg(long, global = true, value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/4")?;
+    let i: u32 = i.trim().parse().map_err(|_| "I must be a number")?;
+    let n: u32 = n.trim().parse().map_err(|_| "N must be a number")?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {i}/{n}: need 1 <= I <= N"));
+    }
+    Ok((i, n))
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LeaseFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SchemaKind {
+    Inventory,
+    IosXe,
+    F5Xc,
+    Plan,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Select {
+    /// Only devices whose name matches this glob (repeatable).
+    #[arg(long = "device", value_name = "GLOB")]
+    pub devices: Vec<String>,
+    /// Leave out devices whose name matches this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the inventory and every desired-state file, offline.
+    Validate {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Read devices and show what apply would change.
+    Plan {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        select: Select,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Save the plan (JSON) for `apply --plan FILE`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 2 when changes are pending.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Converge devices to their desired state.
+    Apply {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Run a plan saved by `plan --out`.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        #[command(flatten)]
+        select: Select,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Lift the safety gates (not the stale-plan check).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read-only plan plus `expect:` checks; exit 2 on any difference.
+    Drift {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        select: Select,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+    /// Read a device and print (or write) its desired-state YAML.
+    Import {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long)]
+        device: String,
+        /// Write the device's desired file instead of printing it.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Active bindings (IOS XE) and leases (F5 XC) with pool utilisation.
+    #[command(args_conflicts_with_subcommands = true)]
+    Leases {
+        #[command(subcommand)]
+        action: Option<LeasesAction>,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        select: Select,
+        #[arg(long, value_enum, default_value_t = LeaseFormat::Table)]
+        format: LeaseFormat,
+    },
+    /// Run the device emulator.
+    Sim {
+        #[command(subcommand)]
+        action: SimAction,
+    },
+    /// Print a JSON Schema.
+    Schema {
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeasesAction {
+    /// Clear IOS XE bindings.
+    Clear {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long)]
+        device: String,
+        #[arg(long = "ip", required_unless_present = "all", conflicts_with = "all")]
+        ips: Vec<std::net::Ipv4Addr>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimAction {
+    /// Serve the emulated device APIs over HTTP.
+    Serve(SimServe),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimServe {
+    /// Address to listen on (loopback by default; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Seed from and persist to this JSON file.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Serve up to N devices under /devices/<name>/.
+    #[arg(long)]
+    pub fleet: Option<usize>,
+    /// Added latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// Share of requests answered 429 or 503 (0.0-1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Make the Nth write (POST/PUT/DELETE under /api/v1/dhcp) fail with 500.
+    #[arg(long)]
+    pub fail_write: Option<u64>,
+    /// IOS XE user accepted by the token service.
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// IOS XE password accepted by the token service.
+    #[arg(
+        long,
+        default_value = "admin",
+        env = "DHCPFORM_SIM_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: String,
+    /// F5 XC API token accepted.
+    #[arg(
+        long,
+        default_value = "sim-token",
+        env = "DHCPFORM_SIM_API_TOKEN",
+        hide_env_values = true
+    )]
+    pub api_token: String,
+}

@@ -1,0 +1,69 @@
+//! One file per subcommand, wiring the library together. This is the CLI layer: the only place
+//! (with main.rs) that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod schema;
+pub mod validate;
+
+use crate::cli::{Cli, Command};
+
+/// Process exit codes of DESIGN.md section 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Error = 1,
+    Pending = 2,
+    Partial = 3,
+    Blocked = 4,
+}
+
+pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
+    let global = cli.global.clone();
+    match cli.command {
+        Command::Validate { dir } => validate::run(&global, &dir),
+        Command::Schema { kind } => schema::run(kind),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "dhcpform", &mut std::io::stdout());
+            Ok(Exit::Ok)
+        }
+        _ => {
+            eprintln!("error: this command is not yet available");
+            Ok(Exit::Error)
+        }
+    }
+}
+
+/// Prints diagnostics to stderr through miette's graphical handler.
+pub fn print_diags(global: &crate::cli::Global, diags: &crate::manifest::Diags) {
+    let handler = report_handler(global);
+    for d in &diags.0 {
+        let mut out = String::new();
+        if handler.render_report(&mut out, d).is_ok() {
+            eprintln!("{out}");
+        } else {
+            eprintln!("{}", d.message);
+        }
+    }
+}
+
+pub fn color_enabled(global: &crate::cli::Global, stream_is_tty: bool) -> bool {
+    match global.color {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+pub fn report_handler(global: &crate::cli::Global) -> miette::GraphicalReportHandler {
+    use std::io::IsTerminal;
+    let color = color_enabled(global, std::io::stderr().is_terminal());
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    miette::GraphicalReportHandler::new_themed(theme).with_width(100)
+}

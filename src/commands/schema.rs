@@ -1,0 +1,9 @@
+//! `dhcpform schema KIND`.
+
+use super::Exit;
+use crate::cli::SchemaKind;
+
+pub fn run(kind: SchemaKind) -> Result<Exit, miette::Report> {
+    println!("{}", crate::schema::json(kind));
+    Ok(Exit::Ok)
+}

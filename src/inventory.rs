@@ -1,0 +1,414 @@
+//! The inventory, `dhcpform.yaml`: settings and the devices a repository manages.
+
+use crate::manifest::lower::Lowerer;
+use crate::manifest::{Diags, SourceFile, Sp};
+use miette::SourceSpan;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const INVENTORY_FILE: &str = "dhcpform.yaml";
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The dhcpform inventory: settings and devices.
+pub struct InventoryFile {
+    #[serde(default)]
+    pub settings: SettingsIn,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, DeviceIn>")]
+    pub devices: BTreeMap<String, Sp<DeviceIn>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SettingsIn {
+    /// Devices worked on at once (default 16).
+    pub parallelism: Option<usize>,
+    /// Per HTTP request, e.g. `30s` or `500ms` (default 30s).
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<Sp<String>>,
+    /// Retries of retryable failures (default 4).
+    pub retries: Option<u32>,
+    pub safety: Option<SafetyIn>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SafetyIn {
+    /// Default 30.
+    pub max_delete_percent: Option<u8>,
+    /// Default 30.
+    pub max_update_percent: Option<u8>,
+    /// The percentage gates apply from this many live pools (default 10).
+    pub min_existing: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DeviceIn {
+    /// `ios-xe` or `f5-xc`.
+    #[schemars(with = "String")]
+    pub platform: Sp<String>,
+    /// `https://host:port[/prefix]`, `sim://NAME`, or `http://` to a loopback address.
+    #[schemars(with = "String")]
+    pub url: Sp<String>,
+    #[serde(default)]
+    pub auth: AuthIn,
+    #[serde(default)]
+    pub tls: TlsIn,
+    /// Default `devices/<name>.yaml`.
+    #[schemars(with = "Option<String>")]
+    pub desired: Option<Sp<String>>,
+    /// Delete pools the file does not declare (default true).
+    pub prune: Option<bool>,
+    /// Never deleted or replaced without --force.
+    #[serde(default)]
+    pub protected_pools: Vec<String>,
+    /// F5 XC namespace (default `system`).
+    pub namespace: Option<String>,
+    /// F5 XC site name.
+    pub site: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// Names of environment variables holding credentials; never the values.
+pub struct AuthIn {
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    pub api_token_env: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TlsIn {
+    pub ca_file: Option<String>,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Safety {
+    pub max_delete_percent: u8,
+    pub max_update_percent: u8,
+    pub min_existing: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub parallelism: usize,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub safety: Safety,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            parallelism: 16,
+            timeout: Duration::from_secs(30),
+            retries: 4,
+            safety: Safety {
+                max_delete_percent: 30,
+                max_update_percent: 30,
+                min_existing: 10,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    IosXe,
+    F5Xc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The built-in emulator, started inside this process.
+    Sim(String),
+    /// A real base URL (may carry a path prefix), without a trailing slash.
+    Http(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct DeviceEntry {
+    pub name: String,
+    pub platform: Platform,
+    pub endpoint: Endpoint,
+    pub auth: AuthIn,
+    pub tls: TlsIn,
+    pub desired: PathBuf,
+    pub desired_display: String,
+    pub prune: bool,
+    pub protected_pools: Vec<String>,
+    pub namespace: String,
+    pub site: String,
+    pub span: SourceSpan,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub root: PathBuf,
+    pub file: SourceFile,
+    pub settings: Settings,
+    pub devices: Vec<DeviceEntry>,
+}
+
+/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().ok()?;
+    match unit.trim() {
+        "" | "s" => Some(Duration::from_secs(n)),
+        "ms" => Some(Duration::from_millis(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        _ => None,
+    }
+}
+
+/// Checks a device URL; the error says what is accepted.
+pub fn parse_endpoint(url: &str) -> Result<Endpoint, String> {
+    if let Some(name) = url.strip_prefix("sim://") {
+        let name = name.trim_end_matches('/');
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(format!(
+                "`{url}`: a sim:// URL names an emulated device, e.g. sim://lab"
+            ));
+        }
+        return Ok(Endpoint::Sim(name.to_string()));
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if parsed.host_str().is_none() {
+        return Err(format!("`{url}` has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "`{}` carries credentials; name environment variables under `auth` instead",
+            parsed.host_str().unwrap_or("")
+        ));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if !loopback {
+                return Err(format!(
+                    "`{url}`: plain http:// is accepted only for a loopback address (127.0.0.0/8, ::1, localhost); devices need https://"
+                ));
+            }
+        }
+        other => {
+            return Err(format!(
+                "`{url}`: scheme `{other}` is not supported; use https://, sim:// or http:// to loopback"
+            ));
+        }
+    }
+    Ok(Endpoint::Http(url.trim_end_matches('/').to_string()))
+}
+
+/// Reads and checks the inventory of a repository. Problems go to `diags`.
+pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
+    let path = root.join(INVENTORY_FILE);
+    if !path.exists() {
+        let file = SourceFile::new(INVENTORY_FILE, &path, "");
+        diags.push(crate::manifest::Diag::file_level(
+            &file,
+            format!(
+                "no inventory: {} does not exist (is this a dhcpform repository?)",
+                path.display()
+            ),
+        ));
+        return None;
+    }
+    let file = match SourceFile::read(INVENTORY_FILE, &path) {
+        Ok(f) => f,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let parsed: InventoryFile = match file.parse() {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let mut lw = Lowerer::new(&file, diags);
+    let mut settings = Settings::default();
+    if let Some(p) = parsed.settings.parallelism {
+        settings.parallelism = p.clamp(1, 1024);
+    }
+    if let Some(t) = &parsed.settings.timeout {
+        match parse_duration(&t.value) {
+            Some(d) if !d.is_zero() => settings.timeout = d,
+            _ => {
+                let span = lw.span(t);
+                lw.error_help(
+                    span,
+                    format!("`{}` is not a timeout", t.value),
+                    "bad duration",
+                    "write e.g. 30s, 500ms or 2m",
+                );
+            }
+        }
+    }
+    if let Some(r) = parsed.settings.retries {
+        settings.retries = r.min(20);
+    }
+    if let Some(s) = &parsed.settings.safety {
+        let d = settings.safety;
+        settings.safety = Safety {
+            max_delete_percent: s
+                .max_delete_percent
+                .unwrap_or(d.max_delete_percent)
+                .min(100),
+            max_update_percent: s
+                .max_update_percent
+                .unwrap_or(d.max_update_percent)
+                .min(100),
+            min_existing: s.min_existing.unwrap_or(d.min_existing),
+        };
+    }
+    let mut devices = Vec::new();
+    for (name, dev) in &parsed.devices {
+        let span = lw.span(dev);
+        let d = &dev.value;
+        let pspan = lw.span(&d.platform);
+        let platform = match d.platform.value.as_str() {
+            "ios-xe" => Some(Platform::IosXe),
+            "f5-xc" => Some(Platform::F5Xc),
+            other => {
+                let hint = if other.to_ascii_lowercase().contains("ios") {
+                    "did you mean `ios-xe`?"
+                } else if other.to_ascii_lowercase().contains("f5") {
+                    "did you mean `f5-xc`?"
+                } else {
+                    "known platforms: ios-xe, f5-xc"
+                };
+                lw.error_help(
+                    pspan,
+                    format!("unknown platform `{other}`"),
+                    "unknown platform",
+                    hint,
+                );
+                None
+            }
+        };
+        let uspan = lw.span(&d.url);
+        let endpoint = match parse_endpoint(&d.url.value) {
+            Ok(e) => Some(e),
+            Err(msg) => {
+                lw.error(uspan, msg, "bad URL");
+                None
+            }
+        };
+        let desired_rel = d
+            .desired
+            .as_ref()
+            .map(|s| s.value.clone())
+            .unwrap_or_else(|| format!("devices/{name}.yaml"));
+        let desired = root.join(&desired_rel);
+        if !desired.is_file() {
+            let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
+            lw.error_help(
+                dspan,
+                format!("desired-state file {desired_rel} of device `{name}` does not exist"),
+                "missing file",
+                "create it (dhcpform import --device NAME --write reads it from the device) or fix `desired`",
+            );
+        }
+        let is_sim = matches!(endpoint, Some(Endpoint::Sim(_)));
+        if !is_sim {
+            let missing: Vec<&str> = match platform {
+                Some(Platform::IosXe) => [
+                    ("username-env", &d.auth.username_env),
+                    ("password-env", &d.auth.password_env),
+                ]
+                .into_iter()
+                .filter(|(_, v)| v.as_deref().is_none_or(str::is_empty))
+                .map(|(k, _)| k)
+                .collect(),
+                Some(Platform::F5Xc) => [("api-token-env", &d.auth.api_token_env)]
+                    .into_iter()
+                    .filter(|(_, v)| v.as_deref().is_none_or(str::is_empty))
+                    .map(|(k, _)| k)
+                    .collect(),
+                None => vec![],
+            };
+            if !missing.is_empty() {
+                lw.error_help(
+                    span,
+                    format!(
+                        "device `{name}` names no environment variable for {}",
+                        missing.join(" and ")
+                    ),
+                    "credentials missing",
+                    format!(
+                        "add `auth: {{ {} }}` with the names of environment variables",
+                        missing
+                            .iter()
+                            .map(|m| format!("{m}: VAR"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        if platform == Some(Platform::F5Xc) && d.site.as_deref().is_none_or(str::is_empty) {
+            lw.error(
+                span,
+                format!("F5 XC device `{name}` needs `site`"),
+                "missing site",
+            );
+        }
+        if let Some(ca) = &d.tls.ca_file
+            && !root.join(ca).is_file()
+        {
+            {
+                lw.error(
+                    span,
+                    format!("tls.ca-file {ca} of device `{name}` does not exist"),
+                    "missing CA file",
+                );
+            }
+        }
+        if let (Some(platform), Some(endpoint)) = (platform, endpoint) {
+            devices.push(DeviceEntry {
+                name: name.clone(),
+                platform,
+                endpoint,
+                auth: d.auth.clone(),
+                tls: d.tls.clone(),
+                desired,
+                desired_display: desired_rel,
+                prune: d.prune.unwrap_or(true),
+                protected_pools: d.protected_pools.clone(),
+                namespace: d.namespace.clone().unwrap_or_else(|| "system".into()),
+                site: d.site.clone().unwrap_or_default(),
+                span,
+            });
+        }
+    }
+    Some(Inventory {
+        root: root.to_path_buf(),
+        file,
+        settings,
+        devices,
+    })
+}

@@ -1,0 +1,13 @@
+//! dhcpform: DHCP server configuration of network devices as code.
+//!
+//! Desired state lives in YAML; devices are read over their REST APIs; a plan shows the
+//! difference; apply converges the device with ordered calls. See DESIGN.md.
+
+pub mod cli;
+pub mod commands;
+pub mod inventory;
+pub mod manifest;
+pub mod model;
+pub mod plan;
+pub mod schema;
+pub mod validate;

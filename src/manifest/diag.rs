@@ -1,0 +1,315 @@
+//! Diagnostics: one problem in one file, with a span, a label and an optional hint.
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use serde::de::DeserializeOwned;
+use serde_saphyr::Location;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Deepest nesting a desired-state file can meaningfully use, with room to spare.
+pub const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A file that was read, kept for diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<NamedSource<Arc<str>>>,
+    raw: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(display_name: &str, path: &Path, text: &str) -> Self {
+        let raw: Arc<str> = Arc::from(text);
+        SourceFile {
+            path: path.to_path_buf(),
+            text: Arc::new(NamedSource::new(display_name, raw.clone()).with_language("yaml")),
+            raw,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.raw
+    }
+
+    /// Reads a file, refusing what cannot be a desired-state file (too large, not UTF-8).
+    pub fn read(display_name: &str, path: &Path) -> Result<SourceFile, Diag> {
+        let empty = SourceFile::new(display_name, path, "");
+        let meta = std::fs::metadata(path).map_err(|e| {
+            Diag::file_level(&empty, format!("cannot read {}: {e}", path.display()))
+        })?;
+        if meta.len() > MAX_FILE_BYTES as u64 {
+            return Err(Diag::file_level(
+                &empty,
+                format!(
+                    "{} is {} bytes; a desired-state file may be at most {} bytes",
+                    path.display(),
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            Diag::file_level(&empty, format!("cannot read {}: {e}", path.display()))
+        })?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(display_name, path, &text)),
+            Err(e) => {
+                let good = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = SourceFile::new(display_name, path, &text);
+                let span = SourceSpan::from((good.min(text.len()), 1));
+                Err(Diag::at(
+                    &file,
+                    span,
+                    format!(
+                        "{} is not UTF-8 text (invalid byte at offset {good})",
+                        path.display()
+                    ),
+                    "not UTF-8",
+                ))
+            }
+        }
+    }
+
+    /// Converts a YAML location into a byte span of this file.
+    pub fn span_of(&self, loc: &Location) -> SourceSpan {
+        let text = self.text();
+        if loc.line() == 0 {
+            return SourceSpan::from((0, 0));
+        }
+        let span = loc.span();
+        if let (Some(off), Some(len)) = (span.byte_offset(), span.byte_len()) {
+            let off = (off as usize).min(text.len());
+            let len = (len as usize).min(text.len() - off);
+            return SourceSpan::from((off, len.max(usize::from(off < text.len()))));
+        }
+        // Fall back to line/column (1-based, in characters).
+        let mut off = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            if i + 1 == loc.line() as usize {
+                let col: usize = line
+                    .char_indices()
+                    .nth(loc.column().saturating_sub(1) as usize)
+                    .map(|(b, _)| b)
+                    .unwrap_or(line.len());
+                return SourceSpan::from((off + col, 1));
+            }
+            off += line.len();
+        }
+        SourceSpan::from((text.len(), 0))
+    }
+
+    /// Parses YAML into `T`, with size, depth and alias limits; the error is a diagnostic.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Diag> {
+        let text = self.text();
+        if let Some(off) = text.find('\0') {
+            return Err(Diag::at(
+                self,
+                SourceSpan::from((off, 1)),
+                "binary data: a desired-state file is YAML text",
+                "NUL byte",
+            ));
+        }
+        if let Some((off, depth)) = too_deep(text) {
+            return Err(Diag::at(
+                self,
+                SourceSpan::from((off, 1)),
+                format!("YAML nested deeper than {depth} levels; no dhcpform file needs that"),
+                "too deep",
+            ));
+        }
+        let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+        alias_limits.max_total_replayed_events = 10_000;
+        alias_limits.max_replay_stack_depth = 16;
+        alias_limits.max_alias_expansions_per_anchor = 100;
+        let mut options = serde_saphyr::Options::default();
+        options.with_snippet = false;
+        options.alias_limits = alias_limits;
+        serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| self.yaml_error(&e))
+    }
+
+    fn yaml_error(&self, e: &serde_saphyr::Error) -> Diag {
+        let msg = first_line(&e.to_string());
+        let span = e
+            .location()
+            .map(|l| self.span_of(&l))
+            .unwrap_or_else(|| (0, 0).into());
+        let (message, help) = explain_serde_message(&msg);
+        let mut d = Diag::at(self, span, message, "here");
+        d.help = help;
+        d
+    }
+}
+
+/// Finds the first place where flow or block nesting exceeds `MAX_DEPTH`.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut flow = 0usize;
+    for (off, c) in text.char_indices() {
+        match c {
+            '[' | '{' => {
+                flow += 1;
+                if flow > MAX_DEPTH {
+                    return Some((off, MAX_DEPTH));
+                }
+            }
+            ']' | '}' => flow = flow.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if indent > MAX_DEPTH * 8 {
+            return Some((off, MAX_DEPTH));
+        }
+        off += line.len();
+    }
+    None
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or(s).trim().to_string();
+    // serde-saphyr appends " at line X column Y"; the diagnostic shows the place itself.
+    match line.rfind(" at line ") {
+        Some(i) => line[..i].to_string(),
+        None => line,
+    }
+}
+
+/// Turns serde's "unknown field `x`, expected one of `a`, `b`" into a message and a
+/// did-you-mean hint.
+fn explain_serde_message(msg: &str) -> (String, Option<String>) {
+    if let Some(rest) = msg.split("unknown field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest
+            .split_once("expected")
+            .map(|(_, e)| {
+                e.trim_start_matches(" one of")
+                    .split(',')
+                    .map(|k| k.trim().trim_matches('`'))
+                    .filter(|k| !k.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let best = expected
+            .iter()
+            .map(|c| (strsim::jaro_winkler(field, c), *c))
+            .filter(|(score, _)| *score > 0.75)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let help = match best {
+            Some((_, c)) => Some(format!("did you mean `{c}`?")),
+            None if !expected.is_empty() => {
+                Some(format!("known keys here: {}", expected.join(", ")))
+            }
+            None => None,
+        };
+        return (format!("unknown key `{field}`"), help);
+    }
+    (msg.to_string(), None)
+}
+
+/// One problem, pointing at a place in a file.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    pub severity: Severity,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub span: SourceSpan,
+    pub source: Arc<NamedSource<Arc<str>>>,
+}
+
+impl Diag {
+    pub fn at(
+        file: &SourceFile,
+        span: SourceSpan,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Diag {
+            severity: Severity::Error,
+            message: message.into(),
+            label: label.into(),
+            help: None,
+            span,
+            source: file.text.clone(),
+        }
+    }
+
+    pub fn file_level(file: &SourceFile, message: impl Into<String>) -> Self {
+        Diag::at(file, (0, 0).into(), message, "")
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl Diagnostic for Diag {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = (!self.label.is_empty()).then(|| self.label.clone());
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            label, self.span,
+        ))))
+    }
+}
+
+/// Diagnostics collected over a run.
+#[derive(Debug, Default)]
+pub struct Diags(pub Vec<Diag>);
+
+impl Diags {
+    pub fn push(&mut self, d: Diag) {
+        self.0.push(d);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diag::is_error)
+    }
+    pub fn errors(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.0.len() - self.errors()
+    }
+}

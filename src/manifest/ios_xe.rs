@@ -1,0 +1,571 @@
+//! The `ios-xe` desired-state file: input types, lowering into the model, and rendering the
+//! model back into the file format (used by `import` and by plan diffs).
+
+use super::lower::{Lowerer, Spans};
+use super::{Diags, List, Raw, SourceFile, Sp};
+use crate::model::{DeviceConfig, Expect, InterfaceName, Pool, PoolKind, PoolOptions, Server};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// Most addresses each option list takes (IOS limit).
+pub const MAX_LIST: usize = 8;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// Desired DHCP state of one Cisco IOS XE device.
+pub struct IosXeFile {
+    /// Global settings. Omit to leave them unmanaged.
+    #[schemars(with = "Option<ServerIn>")]
+    pub server: Option<Sp<ServerIn>>,
+    /// Pools by name. Omit to leave pools unmanaged; `{}` manages an empty set.
+    #[schemars(with = "Option<BTreeMap<String, PoolIn>>")]
+    pub pools: Option<Sp<Option<PoolsIn>>>,
+    /// Checks on live bindings, run by `drift`.
+    pub expect: Option<ExpectIn>,
+}
+
+/// Pools by name, each with its place in the file.
+pub type PoolsIn = BTreeMap<String, Sp<PoolIn>>;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerIn {
+    /// Default true.
+    #[schemars(with = "Option<bool>")]
+    pub enable: Option<Raw>,
+    /// Ranges `a.b.c.d-e.f.g.h`, single addresses, or `{low-ip-address, high-ip-address}`.
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub excluded_addresses: Option<Sp<List>>,
+    /// Interface name -> helper addresses.
+    #[schemars(with = "Option<BTreeMap<String, Vec<String>>>")]
+    pub relay_agents: Option<Sp<BTreeMap<String, Sp<List>>>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PoolIn {
+    #[schemars(with = "Option<DynamicIn>")]
+    pub dynamic: Option<Sp<DynamicIn>>,
+    #[schemars(with = "Option<ManualIn>")]
+    pub manual: Option<Sp<ManualIn>>,
+    pub options: Option<OptionsIn>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DynamicIn {
+    /// The pool's network, x.x.x.x/nn.
+    #[schemars(with = "Option<String>")]
+    pub address_range: Option<Raw>,
+    /// `1d` (default), `2d4h30m`, `infinite`, or `{days, hours, minutes}`.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub lease_duration: Option<Raw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ManualIn {
+    #[schemars(with = "Option<String>")]
+    pub host_ip_address: Option<Raw>,
+    /// Any common MAC form; compared as 6 bytes.
+    #[schemars(with = "Option<String>")]
+    pub mac_address: Option<Raw>,
+    /// A host name without a domain part.
+    #[schemars(with = "Option<String>")]
+    pub client_name: Option<Raw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OptionsIn {
+    #[schemars(with = "Option<String>")]
+    pub domain_name: Option<Raw>,
+    /// Up to 8, first preferred.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub default_gateway: Option<Sp<List>>,
+    /// Up to 8, first preferred.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub dns_servers: Option<Sp<List>>,
+    /// Up to 8, first preferred.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub netbios_name_servers: Option<Sp<List>>,
+    /// b-node, p-node, m-node or h-node.
+    #[schemars(with = "Option<String>")]
+    pub netbios_node_type: Option<Raw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExpectIn {
+    /// Per dynamic pool (IOS XE) or subnet (F5 XC), e.g. `90%`.
+    #[schemars(with = "Option<String>")]
+    pub max_utilization: Option<Raw>,
+    /// F5 XC only: `{mac, ip}` pairs.
+    #[schemars(with = "Option<Vec<BTreeMap<String, String>>>")]
+    pub reservations: Option<Sp<List>>,
+}
+
+/// A lowered desired-state file.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    pub config: DeviceConfig,
+    pub expect: Expect,
+    pub spans: Spans,
+}
+
+/// Parses and lowers an `ios-xe` file. `None` when the file could not be parsed at all; the
+/// diagnostics say why.
+pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Lowered> {
+    let parsed: IosXeFile = match file.parse() {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let mut lw = Lowerer::new(file, diags);
+    let server = parsed.server.as_ref().map(|s| lower_server(&mut lw, s));
+    let pools = parsed.pools.as_ref().and_then(|p| match &p.value {
+        Some(map) => {
+            let mut out = BTreeMap::new();
+            for (name, pool) in map {
+                if let Some(pool) = lower_pool(&mut lw, name, pool) {
+                    out.insert(name.clone(), pool);
+                }
+            }
+            Some(out)
+        }
+        None => {
+            let span = lw.span(p);
+            lw.error_help(
+                span,
+                "`pools` is empty (null)",
+                "no pools here",
+                "write `pools: {}` to manage an empty set of pools, or remove the key to leave pools unmanaged",
+            );
+            None
+        }
+    });
+    let expect = parsed
+        .expect
+        .as_ref()
+        .map(|e| lower_expect(&mut lw, e))
+        .unwrap_or_default();
+    Some(Lowered {
+        config: DeviceConfig { server, pools },
+        expect,
+        spans: lw.spans,
+    })
+}
+
+fn lower_server(lw: &mut Lowerer, s: &Sp<ServerIn>) -> Server {
+    let mut server = Server::default();
+    lw.note("server", lw.span(s));
+    if let Some(enable) = &s.value.enable {
+        lw.note("server/enable", lw.span(enable));
+        server.enable = lw.bool(enable).unwrap_or(true);
+    }
+    if let Some(list) = &s.value.excluded_addresses {
+        for item in &list.value.0 {
+            let span = lw.span_in(item, list);
+            if let Some(r) = lw.range_at(&item.value, span) {
+                lw.note(format!("server/excluded/{r}"), span);
+                if !server.excluded_addresses.insert(r) {
+                    lw.error(span, format!("exclusion {r} is listed twice"), "duplicate");
+                }
+            }
+        }
+    }
+    if let Some(relays) = &s.value.relay_agents {
+        for (iface, list) in &relays.value {
+            let name = InterfaceName::new(iface);
+            let span = lw.span(list);
+            if server.relay_agents.contains_key(&name) {
+                lw.error_help(
+                    span,
+                    format!("interface `{iface}` is the same as another entry ({name})"),
+                    "duplicate interface",
+                    "interface names are compared without case and with IOS abbreviations expanded; merge the two entries",
+                );
+                continue;
+            }
+            if iface.trim().is_empty() {
+                lw.error(span, "an interface name is empty", "empty name");
+                continue;
+            }
+            let addrs = lw.ipv4_list(
+                list,
+                usize::MAX,
+                "helper address",
+                &format!("server/relay/{name}"),
+            );
+            if addrs.is_empty() {
+                lw.error(
+                    span,
+                    format!("interface {name} has no helper address"),
+                    "empty list",
+                );
+            }
+            server
+                .relay_agents
+                .insert(name, addrs.into_iter().collect::<BTreeSet<_>>());
+        }
+    }
+    server
+}
+
+fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
+    let span = lw.span(p);
+    let base = format!("pools/{name}");
+    lw.note(base.clone(), span);
+    if name.is_empty()
+        || name.len() > 64
+        || name.chars().any(|c| {
+            c.is_whitespace() || c == '/' || c.is_control() || c == '?' || c == '#' || c == '%'
+        })
+    {
+        lw.error_help(
+            span,
+            format!("pool name `{name}` cannot be used"),
+            "bad pool name",
+            "pool names are 1-64 characters without spaces, `/`, `?`, `#` or `%`",
+        );
+    }
+    let kind = match (&p.value.dynamic, &p.value.manual) {
+        (Some(_), Some(m)) => {
+            let span = lw.span(m);
+            lw.error_help(
+                span,
+                format!("pool `{name}` has both `dynamic` and `manual`"),
+                "second kind",
+                "a pool is either a dynamic range or a manual binding: split it into two pools",
+            );
+            None
+        }
+        (None, None) => {
+            lw.error_help(
+                span,
+                format!("pool `{name}` has neither `dynamic` nor `manual`"),
+                "no kind",
+                "add `dynamic: {address-range: ...}` or `manual: {host-ip-address: ..., mac-address: ...}`",
+            );
+            None
+        }
+        (Some(d), None) => {
+            let network = match &d.value.address_range {
+                Some(r) => {
+                    lw.note(format!("{base}/network"), lw.span(r));
+                    lw.network(r)
+                }
+                None => {
+                    let span = lw.span(d);
+                    lw.error(
+                        span,
+                        format!("dynamic pool `{name}` needs `address-range`"),
+                        "missing address-range",
+                    );
+                    None
+                }
+            };
+            let lease = match &d.value.lease_duration {
+                Some(l) => lw.lease(l),
+                None => Some(Default::default()),
+            };
+            match (network, lease) {
+                (Some(network), Some(lease)) => Some(PoolKind::Dynamic { network, lease }),
+                _ => None,
+            }
+        }
+        (None, Some(m)) => {
+            let mspan = lw.span(m);
+            let host = match &m.value.host_ip_address {
+                Some(h) => {
+                    lw.note(format!("{base}/host"), lw.span(h));
+                    lw.ipv4(h, "host-ip-address")
+                }
+                None => {
+                    lw.error(
+                        mspan,
+                        format!("manual binding `{name}` needs `host-ip-address`"),
+                        "missing host-ip-address",
+                    );
+                    None
+                }
+            };
+            let mac = match &m.value.mac_address {
+                Some(v) => {
+                    lw.note(format!("{base}/mac"), lw.span(v));
+                    lw.mac(v)
+                }
+                None => {
+                    lw.error(
+                        mspan,
+                        format!("manual binding `{name}` needs `mac-address`"),
+                        "missing mac-address",
+                    );
+                    None
+                }
+            };
+            let client_name = m.value.client_name.as_ref().and_then(|c| {
+                let span = lw.span(c);
+                let text = lw.text(&c.value, span, "a client name")?;
+                if let Some((host, _)) = text.split_once('.') {
+                    lw.error_help(
+                        span,
+                        format!("client name `{text}` includes a domain part"),
+                        "domain part",
+                        format!(
+                            "the client name must not include the domain: did you mean `{host}`?"
+                        ),
+                    );
+                    return None;
+                }
+                if text.is_empty() || !text.chars().all(|c| c.is_ascii_graphic()) {
+                    lw.error(
+                        span,
+                        format!("client name `{text}` must be printable ASCII without spaces"),
+                        "bad client name",
+                    );
+                    return None;
+                }
+                Some(text)
+            });
+            match (host, mac) {
+                (Some(host), Some(mac)) => Some(PoolKind::Manual {
+                    host,
+                    mac,
+                    client_name,
+                }),
+                _ => None,
+            }
+        }
+    };
+    let options = p
+        .value
+        .options
+        .as_ref()
+        .map(|o| lower_options(lw, &base, o))
+        .unwrap_or_default();
+    kind.map(|kind| Pool { kind, options })
+}
+
+fn lower_options(lw: &mut Lowerer, base: &str, o: &OptionsIn) -> PoolOptions {
+    let mut out = PoolOptions::default();
+    if let Some(d) = &o.domain_name {
+        let span = lw.span(d);
+        if let Some(t) = lw.text(&d.value, span, "a domain name") {
+            let ok = !t.is_empty()
+                && t.len() <= 253
+                && t.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                });
+            if ok {
+                out.domain_name = Some(t);
+            } else {
+                lw.error(
+                    span,
+                    format!("`{t}` is not a valid domain name"),
+                    "bad domain name",
+                );
+            }
+        }
+    }
+    if let Some(l) = &o.default_gateway {
+        out.default_gateway =
+            lw.ipv4_list(l, MAX_LIST, "default gateways", &format!("{base}/gateway"));
+    }
+    if let Some(l) = &o.dns_servers {
+        out.dns_servers = lw.ipv4_list(l, MAX_LIST, "DNS servers", &format!("{base}/dns"));
+    }
+    if let Some(l) = &o.netbios_name_servers {
+        out.netbios_name_servers = lw.ipv4_list(
+            l,
+            MAX_LIST,
+            "NetBIOS name servers",
+            &format!("{base}/netbios"),
+        );
+    }
+    if let Some(n) = &o.netbios_node_type {
+        out.netbios_node_type = lw.node_type(n);
+    }
+    out
+}
+
+pub fn lower_expect(lw: &mut Lowerer, e: &ExpectIn) -> Expect {
+    let mut out = Expect::default();
+    if let Some(m) = &e.max_utilization {
+        out.max_utilization = lw.percent(m);
+    }
+    if let Some(list) = &e.reservations {
+        for item in &list.value.0 {
+            let span = lw.span_in(item, list);
+            let Some(map) = item.value.as_object() else {
+                lw.error(
+                    span,
+                    "a reservation is a mapping `{mac: ..., ip: ...}`",
+                    "not a mapping",
+                );
+                continue;
+            };
+            if let Some(k) = map.keys().find(|k| *k != "mac" && *k != "ip") {
+                lw.error_help(
+                    span,
+                    format!("unknown key `{k}` in a reservation"),
+                    "unknown key",
+                    "a reservation takes `mac` and `ip`",
+                );
+                continue;
+            }
+            let mac = match map.get("mac") {
+                Some(v) => lw
+                    .text(v, span, "a MAC address")
+                    .and_then(|t| match t.parse() {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            let e: crate::model::ValueError = e;
+                            lw.error(span, e.0, "not a MAC address");
+                            None
+                        }
+                    }),
+                None => {
+                    lw.error(span, "a reservation needs `mac`", "missing mac");
+                    None
+                }
+            };
+            let ip = match map.get("ip") {
+                Some(v) => lw.ipv4_at(v, span, "ip"),
+                None => {
+                    lw.error(span, "a reservation needs `ip`", "missing ip");
+                    None
+                }
+            };
+            if let (Some(mac), Some(ip)) = (mac, ip) {
+                if out.reservations.iter().any(|(m, _)| *m == mac) {
+                    lw.error(
+                        span,
+                        format!("MAC {mac} has two reservations"),
+                        "duplicate MAC",
+                    );
+                }
+                out.reservations.push((mac, ip));
+            }
+        }
+    }
+    out
+}
+
+/// Quotes a YAML string when the plain form could be misread.
+pub fn yaml_str(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        && !s.starts_with(['-', '.'])
+        && s.parse::<f64>().is_err()
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n" | "~"
+        );
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::Value::String(s.to_string()).to_string()
+    }
+}
+
+/// Renders a server section in the file format (canonical: sorted, one form per value).
+pub fn render_server(out: &mut String, s: &Server, indent: &str) {
+    let _ = writeln!(out, "{indent}enable: {}", s.enable);
+    if s.excluded_addresses.is_empty() {
+        let _ = writeln!(out, "{indent}excluded-addresses: []");
+    } else {
+        let _ = writeln!(out, "{indent}excluded-addresses:");
+        for r in &s.excluded_addresses {
+            let _ = writeln!(out, "{indent}  - {r}");
+        }
+    }
+    if s.relay_agents.is_empty() {
+        let _ = writeln!(out, "{indent}relay-agents: {{}}");
+    } else {
+        let _ = writeln!(out, "{indent}relay-agents:");
+        for (iface, addrs) in &s.relay_agents {
+            let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "{indent}  {}: [{}]",
+                yaml_str(iface.as_str()),
+                list.join(", ")
+            );
+        }
+    }
+}
+
+/// Renders one pool's body (below its name) in the file format.
+pub fn render_pool(out: &mut String, p: &Pool, indent: &str) {
+    match &p.kind {
+        PoolKind::Dynamic { network, lease } => {
+            let _ = writeln!(out, "{indent}dynamic:");
+            let _ = writeln!(out, "{indent}  address-range: {network}");
+            let _ = writeln!(out, "{indent}  lease-duration: {lease}");
+        }
+        PoolKind::Manual {
+            host,
+            mac,
+            client_name,
+        } => {
+            let _ = writeln!(out, "{indent}manual:");
+            let _ = writeln!(out, "{indent}  host-ip-address: {host}");
+            let _ = writeln!(out, "{indent}  mac-address: {}", yaml_str(&mac.to_string()));
+            if let Some(c) = client_name {
+                let _ = writeln!(out, "{indent}  client-name: {}", yaml_str(c));
+            }
+        }
+    }
+    let o = &p.options;
+    if *o == PoolOptions::default() {
+        return;
+    }
+    let _ = writeln!(out, "{indent}options:");
+    if let Some(d) = &o.domain_name {
+        let _ = writeln!(out, "{indent}  domain-name: {}", yaml_str(d));
+    }
+    for (key, list) in [
+        ("default-gateway", &o.default_gateway),
+        ("dns-servers", &o.dns_servers),
+        ("netbios-name-servers", &o.netbios_name_servers),
+    ] {
+        if !list.is_empty() {
+            let items: Vec<String> = list.iter().map(|a| a.to_string()).collect();
+            let _ = writeln!(out, "{indent}  {key}: [{}]", items.join(", "));
+        }
+    }
+    if let Some(n) = &o.netbios_node_type {
+        let _ = writeln!(out, "{indent}  netbios-node-type: {n}");
+    }
+}
+
+/// Renders a whole desired-state file for a configuration.
+pub fn render(config: &DeviceConfig, header: &str) -> String {
+    let mut out = String::new();
+    out.push_str(header);
+    if let Some(s) = &config.server {
+        out.push_str("server:\n");
+        render_server(&mut out, s, "  ");
+    }
+    if let Some(pools) = &config.pools {
+        if pools.is_empty() {
+            out.push_str("pools: {}\n");
+        } else {
+            out.push_str("pools:\n");
+            for (name, p) in pools {
+                let _ = writeln!(out, "  {}:", yaml_str(name));
+                render_pool(&mut out, p, "    ");
+            }
+        }
+    }
+    out
+}

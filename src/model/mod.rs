@@ -1,0 +1,148 @@
+//! The canonical, span-free model that desired files and device answers are both lowered into.
+//!
+//! Only this model is ever compared: two values that mean the same thing are equal here, whatever
+//! spelling they arrived in (DESIGN.md section 3).
+
+mod iface;
+mod values;
+
+pub use iface::InterfaceName;
+pub use values::{AddrRange, LeaseDuration, Mac, NodeType, ValueError};
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+/// Global DHCP settings of an IOS XE device (`/api/v1/dhcp`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    pub enable: bool,
+    /// A set: order is meaningless.
+    pub excluded_addresses: BTreeSet<AddrRange>,
+    /// Interface -> helper addresses (a set per interface).
+    pub relay_agents: BTreeMap<InterfaceName, BTreeSet<Ipv4Addr>>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            enable: true,
+            excluded_addresses: BTreeSet::new(),
+            relay_agents: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a pool hands out: exactly one kind per pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolKind {
+    Dynamic {
+        network: ipnet::Ipv4Net,
+        lease: LeaseDuration,
+    },
+    Manual {
+        host: Ipv4Addr,
+        mac: Mac,
+        client_name: Option<String>,
+    },
+}
+
+impl PoolKind {
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, PoolKind::Dynamic { .. })
+    }
+    pub fn network(&self) -> Option<ipnet::Ipv4Net> {
+        match self {
+            PoolKind::Dynamic { network, .. } => Some(*network),
+            PoolKind::Manual { .. } => None,
+        }
+    }
+}
+
+/// Pool options. The three address lists are ordered: the first entry is preferred.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolOptions {
+    pub domain_name: Option<String>,
+    pub default_gateway: Vec<Ipv4Addr>,
+    pub dns_servers: Vec<Ipv4Addr>,
+    pub netbios_name_servers: Vec<Ipv4Addr>,
+    pub netbios_node_type: Option<NodeType>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pool {
+    pub kind: PoolKind,
+    pub options: PoolOptions,
+}
+
+/// The managed configuration of one IOS XE device. `None` means "not managed" for a desired
+/// file (the section was omitted); a device read always fills both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceConfig {
+    pub server: Option<Server>,
+    pub pools: Option<BTreeMap<String, Pool>>,
+}
+
+/// The live state of an IOS XE device as read: both sections always present.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveConfig {
+    pub server: Server,
+    pub pools: BTreeMap<String, Pool>,
+}
+
+impl LiveConfig {
+    /// SHA-256 of the canonical JSON of this state, hex encoded.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serialising plain owned data with string keys cannot fail.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&bytes))
+    }
+}
+
+/// Binding type of an IOS XE active binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BindingType {
+    Automatic,
+    Manual,
+}
+
+/// One IOS XE active binding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    pub ip: Ipv4Addr,
+    pub mac: Mac,
+    /// `None` is infinite; otherwise the device's `YYYY:MM:DD HH:MM` text.
+    pub expires: Option<String>,
+    pub kind: BindingType,
+}
+
+/// One F5 XC lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub ip: Option<Ipv4Addr>,
+    pub mac: Option<Mac>,
+    pub hostname: String,
+    pub interface: String,
+    pub subnet: String,
+    pub expiry: String,
+}
+
+/// Utilisation of one F5 XC subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubnetUsage {
+    pub subnet: String,
+    pub interface: String,
+    pub address_count: u64,
+    pub free_address_count: u64,
+}
+
+/// `expect:` checks of a desired file (drift only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expect {
+    /// Percentage 0-100.
+    pub max_utilization: Option<u8>,
+    pub reservations: Vec<(Mac, Ipv4Addr)>,
+}

@@ -1,0 +1,177 @@
+//! Offline validation: loads a repository (inventory and every desired file) and applies the
+//! cross-field rules of DESIGN.md section 2, collecting every problem as a diagnostic.
+
+use crate::inventory::{self, DeviceEntry, Inventory, Platform};
+use crate::manifest::ios_xe::Lowered;
+use crate::manifest::lower::Spans;
+use crate::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
+use crate::model::{Expect, PoolKind};
+use miette::SourceSpan;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The desired state of one device, as lowered from its file.
+#[derive(Debug)]
+pub enum Desired {
+    IosXe(Lowered),
+    F5Xc(Expect),
+}
+
+/// A repository: its inventory and each device's desired state.
+#[derive(Debug)]
+pub struct Repo {
+    pub inventory: Inventory,
+    pub devices: Vec<(DeviceEntry, Desired)>,
+}
+
+/// Loads and validates a repository. Returns the repo when there are no errors (warnings are
+/// allowed), and every diagnostic either way.
+pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
+    let mut diags = Diags::default();
+    let Some(inventory) = inventory::load(root, &mut diags) else {
+        return (None, diags);
+    };
+    let mut devices = Vec::new();
+    for dev in &inventory.devices {
+        if !dev.desired.is_file() {
+            continue; // already reported by the inventory
+        }
+        let file = match SourceFile::read(&dev.desired_display, &dev.desired) {
+            Ok(f) => f,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        match dev.platform {
+            Platform::IosXe => {
+                if let Some(lowered) = ios_xe::load(&file, &mut diags) {
+                    check_ios_xe(&file, &lowered, &mut diags);
+                    devices.push((dev.clone(), Desired::IosXe(lowered)));
+                }
+            }
+            Platform::F5Xc => {
+                if let Some(expect) = f5_xc::load(&file, &mut diags) {
+                    devices.push((dev.clone(), Desired::F5Xc(expect)));
+                }
+            }
+        }
+    }
+    diags
+        .0
+        .sort_by_key(|d| (d.source.name().to_string(), d.span.offset()));
+    let repo = (!diags.has_errors()).then_some(Repo { inventory, devices });
+    (repo, diags)
+}
+
+fn span(spans: &Spans, path: &str) -> SourceSpan {
+    spans.get(path).copied().unwrap_or_else(|| (0, 0).into())
+}
+
+/// Cross-field rules of an IOS XE file.
+pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
+    // With pools unmanaged the file cannot know which pools exist: nothing to cross-check.
+    let Some(pools) = &l.config.pools else {
+        return;
+    };
+    let dynamic: Vec<(&String, ipnet::Ipv4Net)> = pools
+        .iter()
+        .filter_map(|(n, p)| p.kind.network().map(|net| (n, net)))
+        .collect();
+    // Overlapping dynamic pools (sorted by network start: each overlaps a neighbour).
+    let mut sorted = dynamic.clone();
+    sorted.sort_by_key(|(_, n)| (n.network(), n.prefix_len()));
+    for i in 0..sorted.len() {
+        for j in i + 1..sorted.len() {
+            let (a, na) = sorted[i];
+            let (b, nb) = sorted[j];
+            if nb.network() > na.broadcast() {
+                break;
+            }
+            diags.push(
+                Diag::at(
+                    file,
+                    span(&l.spans, &format!("pools/{b}/network")),
+                    format!("dynamic pools `{b}` ({nb}) and `{a}` ({na}) overlap"),
+                    "overlaps another pool",
+                )
+                .with_help(
+                    "a device refuses overlapping dynamic pools: give each pool its own network",
+                ),
+            );
+        }
+    }
+    let exclusions = l.config.server.as_ref().map(|s| &s.excluded_addresses);
+    let mut by_ip: BTreeMap<std::net::Ipv4Addr, &String> = BTreeMap::new();
+    let mut by_mac: BTreeMap<crate::model::Mac, &String> = BTreeMap::new();
+    for (name, pool) in pools {
+        match &pool.kind {
+            PoolKind::Manual { host, mac, .. } => {
+                if let Some(other) = by_ip.insert(*host, name) {
+                    diags.push(Diag::at(
+                        file,
+                        span(&l.spans, &format!("pools/{name}/host")),
+                        format!("manual bindings `{other}` and `{name}` both bind {host}"),
+                        "address bound twice",
+                    ));
+                }
+                if let Some(other) = by_mac.insert(*mac, name) {
+                    diags.push(Diag::at(
+                        file,
+                        span(&l.spans, &format!("pools/{name}/mac")),
+                        format!("manual bindings `{other}` and `{name}` both bind MAC {mac}"),
+                        "MAC bound twice",
+                    ));
+                }
+                let excluded = exclusions.is_some_and(|ex| ex.iter().any(|r| r.contains(*host)));
+                if let Some((dyn_name, net)) = dynamic.iter().find(|(_, n)| n.contains(host))
+                    && !excluded
+                {
+                    {
+                        diags.push(
+                            Diag::at(
+                                file,
+                                span(&l.spans, &format!("pools/{name}/host")),
+                                format!("{host} of manual binding `{name}` can also be handed out by dynamic pool `{dyn_name}` ({net})"),
+                                "also leasable",
+                            )
+                            .with_help(format!("exclude it: add `- {host}` to server.excluded-addresses"))
+                            .warning(),
+                        );
+                    }
+                }
+            }
+            PoolKind::Dynamic { network, .. } => {
+                for (i, gw) in pool.options.default_gateway.iter().enumerate() {
+                    if !network.contains(gw) {
+                        diags.push(
+                            Diag::at(
+                                file,
+                                span(&l.spans, &format!("pools/{name}/gateway/{i}")),
+                                format!("default gateway {gw} is outside pool `{name}`'s network {network}"),
+                                "outside the pool",
+                            )
+                            .with_help("clients cannot reach a gateway outside their own subnet"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(ex) = exclusions {
+        for r in ex {
+            if !dynamic.iter().any(|(_, n)| r.overlaps_net(n)) {
+                diags.push(
+                    Diag::at(
+                        file,
+                        span(&l.spans, &format!("server/excluded/{r}")),
+                        format!("exclusion {r} lies outside every dynamic pool"),
+                        "excludes nothing",
+                    )
+                    .with_help("remove it, or check the addresses")
+                    .warning(),
+                );
+            }
+        }
+    }
+}
