@@ -5,9 +5,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod device;
 pub mod inventory;
 pub mod manifest;
 pub mod model;
 pub mod plan;
 pub mod schema;
+pub mod sim;
 pub mod validate;

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod schema;
+pub mod sim;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -22,6 +23,9 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     match cli.command {
         Command::Validate { dir } => validate::run(&global, &dir),
         Command::Schema { kind } => schema::run(kind),
+        Command::Sim {
+            action: crate::cli::SimAction::Serve(args),
+        } => sim::run(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpform", &mut std::io::stdout());
@@ -66,4 +70,12 @@ pub fn report_handler(global: &crate::cli::Global) -> miette::GraphicalReportHan
         miette::GraphicalTheme::unicode_nocolor()
     };
     miette::GraphicalReportHandler::new_themed(theme).with_width(100)
+}
+
+/// The tokio runtime commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, miette::Report> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))
 }

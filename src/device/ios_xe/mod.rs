@@ -1,0 +1,3 @@
+//! The Cisco IOS XE REST API for DHCP: wire types and the client.
+
+pub mod wire;

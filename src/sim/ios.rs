@@ -1,0 +1,315 @@
+//! Request dispatch of the emulated APIs: IOS XE token service and DHCP resources, F5 XC leases.
+
+use super::state::{Refusal, refusal_response};
+use super::{Inner, error};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde_json::{Value, json};
+
+fn not_allowed(allow: &str) -> Response {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        405,
+        "method not allowed on this resource",
+    );
+    if let Ok(v) = HeaderValue::from_str(allow) {
+        r.headers_mut().insert("allow", v);
+    }
+    r
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn ok_json(v: Value) -> Response {
+    (StatusCode::OK, axum::Json(v)).into_response()
+}
+
+fn f5_error(status: StatusCode, code: u32, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "code": code, "details": [], "message": message })),
+    )
+        .into_response()
+}
+
+impl Inner {
+    pub(crate) fn dispatch(
+        &mut self,
+        method: &Method,
+        device: &str,
+        rest: &[&str],
+        headers: &HeaderMap,
+        body: &Bytes,
+        base: &str,
+    ) -> Response {
+        if rest.first() == Some(&"operate") {
+            return self.f5(method, device, rest, headers);
+        }
+        match rest {
+            ["v1", "auth", "token-services"] if method == Method::POST => {
+                return self.new_token(device, headers, base);
+            }
+            ["v1", "auth", "token-services", ..] if rest.len() <= 4 => {}
+            ["v1", "dhcp", ..] => {}
+            _ => return error(StatusCode::NOT_FOUND, 404, "no such resource"),
+        }
+        // Every other call needs a valid token.
+        let token = headers
+            .get("x-auth-token")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string);
+        let dev = match self.device(device) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        if !token.as_ref().is_some_and(|t| dev.tokens.contains(t)) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                401,
+                "authentication required: X-auth-token is missing, invalid or expired",
+            );
+        }
+        let is_write = matches!(*method, Method::POST | Method::PUT | Method::DELETE)
+            && rest.get(1) == Some(&"dhcp");
+        if is_write {
+            self.writes += 1;
+            if self.opts.faults.fail_write == Some(self.writes) {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    500,
+                    "internal error (injected fault)",
+                );
+            }
+        }
+        let parsed: Option<Result<Value, String>> = (!body.is_empty()).then(|| {
+            let text = String::from_utf8_lossy(body);
+            crate::device::ios_xe::wire::parse_json_lenient(&text)
+                .map_err(|e| format!("malformed JSON body: {e}"))
+        });
+        let need_body = || -> Result<Value, Response> {
+            match &parsed {
+                Some(Ok(v)) => Ok(v.clone()),
+                Some(Err(e)) => Err(error(StatusCode::BAD_REQUEST, 400, e)),
+                None => Err(error(
+                    StatusCode::BAD_REQUEST,
+                    400,
+                    "a JSON body is required",
+                )),
+            }
+        };
+        let Ok(dev) = self.device(device) else {
+            return error(StatusCode::NOT_FOUND, 404, "no device");
+        };
+        let response = match rest {
+            ["v1", "auth", "token-services"] => match *method {
+                Method::GET => ok_json(json!({
+                    "kind": "collection#auth-token",
+                    "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token", "token-id": "********", "link": format!("{base}/api/v1/auth/token-services/{}", token_ref(t))})).collect::<Vec<_>>(),
+                })),
+                _ => not_allowed("GET, POST"),
+            },
+            ["v1", "auth", "token-services", id] => match *method {
+                Method::DELETE => {
+                    let found = dev.tokens.iter().find(|t| token_ref(t) == *id).cloned();
+                    match found {
+                        Some(t) => {
+                            dev.tokens.remove(&t);
+                            no_content()
+                        }
+                        None => error(StatusCode::NOT_FOUND, 404, "no such token"),
+                    }
+                }
+                _ => not_allowed("DELETE"),
+            },
+            ["v1", "dhcp"] => match *method {
+                Method::GET => ok_json(dev.server_answer.clone()),
+                Method::PUT => match need_body() {
+                    Ok(b) => result(dev.put_server(&b).map(|_| no_content())),
+                    Err(r) => r,
+                },
+                _ => not_allowed("GET, PUT"),
+            },
+            ["v1", "dhcp", "pool"] => match *method {
+                Method::GET => ok_json(json!({
+                    "kind": "collection#dhcp-server-pool",
+                    "items": dev.pools.values().map(|p| p.answer.clone()).collect::<Vec<_>>(),
+                })),
+                Method::POST => match need_body() {
+                    Ok(b) => result(dev.create_pool(&b).map(|name| {
+                        let mut r = StatusCode::CREATED.into_response();
+                        if let Ok(v) =
+                            HeaderValue::from_str(&format!("{base}/api/v1/dhcp/pool/{name}"))
+                        {
+                            r.headers_mut().insert("location", v);
+                        }
+                        r
+                    })),
+                    Err(r) => r,
+                },
+                _ => not_allowed("GET, POST"),
+            },
+            ["v1", "dhcp", "pool", name] => match *method {
+                Method::GET => match dev.pools.get(*name) {
+                    Some(p) => ok_json(p.answer.clone()),
+                    None => error(
+                        StatusCode::NOT_FOUND,
+                        404,
+                        &format!("pool {name} does not exist"),
+                    ),
+                },
+                Method::PUT => match need_body() {
+                    Ok(b) => result(dev.replace_pool(name, &b).map(|_| no_content())),
+                    Err(r) => r,
+                },
+                Method::DELETE => result(dev.delete_pool(name).map(|_| no_content())),
+                _ => not_allowed("GET, PUT, DELETE"),
+            },
+            ["v1", "dhcp", "active", "bindings"] => match *method {
+                Method::GET => ok_json(
+                    json!({ "kind": "collection#dhcp-server-bindings", "items": dev.bindings() }),
+                ),
+                Method::POST => match need_body() {
+                    Ok(b) if b.get("action").and_then(Value::as_str) == Some("clear") => {
+                        dev.auto.clear();
+                        no_content()
+                    }
+                    Ok(_) => error(StatusCode::BAD_REQUEST, 400, "action: expected \"clear\""),
+                    Err(r) => r,
+                },
+                _ => not_allowed("GET, POST"),
+            },
+            ["v1", "dhcp", "active", "bindings", ip] => {
+                let Ok(ip) = ip.parse::<std::net::Ipv4Addr>() else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        400,
+                        &format!("{ip} is not an IPv4 address"),
+                    );
+                };
+                match *method {
+                    Method::GET => match dev
+                        .bindings()
+                        .into_iter()
+                        .find(|b| b["host-ip-address"] == json!(ip.to_string()))
+                    {
+                        Some(b) => ok_json(b),
+                        None => error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}")),
+                    },
+                    Method::DELETE => {
+                        if dev.auto.remove(&ip).is_some() {
+                            no_content()
+                        } else if dev
+                            .bindings()
+                            .iter()
+                            .any(|b| b["host-ip-address"] == json!(ip.to_string()))
+                        {
+                            error(
+                                StatusCode::BAD_REQUEST,
+                                400,
+                                &format!("{ip} is a manual binding: delete its pool instead"),
+                            )
+                        } else {
+                            error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}"))
+                        }
+                    }
+                    _ => not_allowed("GET, DELETE"),
+                }
+            }
+            _ => error(StatusCode::NOT_FOUND, 404, "no such resource"),
+        };
+        if is_write && response.status().is_success() {
+            self.persist(device);
+        }
+        response
+    }
+
+    fn new_token(&mut self, device: &str, headers: &HeaderMap, base: &str) -> Response {
+        let creds = headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| {
+                h.strip_prefix("Basic ")
+                    .or_else(|| h.strip_prefix("basic "))
+            })
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok());
+        let ok = creds
+            .as_deref()
+            .and_then(|c| c.split_once(':'))
+            .is_some_and(|(u, p)| u == self.opts.user && p == self.opts.password);
+        if !ok {
+            return error(StatusCode::UNAUTHORIZED, 401, "invalid credentials");
+        }
+        self.token_seq += 1;
+        let token = format!("{:016x}{:08x}", self.rng.u64(..), self.token_seq);
+        let dev = match self.device(device) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        dev.tokens.insert(token.clone());
+        ok_json(json!({
+            "kind": "object#auth-token",
+            "token-id": token,
+            "link": format!("{base}/api/v1/auth/token-services/{}", token_ref(&token)),
+            "expiry-time": "00:15:00",
+        }))
+    }
+
+    fn f5(
+        &mut self,
+        method: &Method,
+        device: &str,
+        rest: &[&str],
+        headers: &HeaderMap,
+    ) -> Response {
+        let [
+            "operate",
+            "namespaces",
+            ns,
+            "sites",
+            site,
+            "ver",
+            "dhcp_leases",
+        ] = rest
+        else {
+            return f5_error(StatusCode::NOT_FOUND, 5, "resource not found");
+        };
+        let want = format!("APIToken {}", self.opts.api_token);
+        if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(want.as_str()) {
+            return f5_error(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
+        }
+        if *method != Method::GET {
+            return f5_error(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed");
+        }
+        let dev = match self.device(device) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        match dev.f5.get(&format!("{ns}/{site}")) {
+            Some(s) => ok_json(serde_json::to_value(s).unwrap_or(Value::Null)),
+            None => f5_error(
+                StatusCode::NOT_FOUND,
+                5,
+                &format!("site {site} not found in namespace {ns}"),
+            ),
+        }
+    }
+}
+
+/// The public id of a token in its `link` (not the secret itself).
+fn token_ref(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(token.as_bytes())[..8])
+}
+
+fn result(r: Result<Response, Refusal>) -> Response {
+    r.unwrap_or_else(|e| refusal_response(&e))
+}
