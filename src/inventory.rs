@@ -394,7 +394,14 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
                 platform,
                 endpoint,
                 auth: d.auth.clone(),
-                tls: d.tls.clone(),
+                tls: TlsIn {
+                    ca_file: d
+                        .tls
+                        .ca_file
+                        .as_ref()
+                        .map(|f| root.join(f).to_string_lossy().into_owned()),
+                    insecure_skip_verify: d.tls.insecure_skip_verify,
+                },
                 desired,
                 desired_display: desired_rel,
                 prune: d.prune.unwrap_or(true),

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod schema;
 pub mod sim;
 pub mod validate;

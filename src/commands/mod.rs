@@ -2,7 +2,10 @@
 //! (with main.rs) that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod import;
+pub mod plan;
 pub mod schema;
+pub mod session;
 pub mod sim;
 pub mod validate;
 
@@ -23,6 +26,39 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     match cli.command {
         Command::Validate { dir } => validate::run(&global, &dir),
         Command::Schema { kind } => schema::run(kind),
+        Command::Plan {
+            dir,
+            select,
+            format,
+            out,
+            detailed_exitcode,
+        } => plan::run(
+            &global,
+            plan::PlanArgs {
+                dir: &dir,
+                select: &select,
+                format,
+                out: out.as_deref(),
+                detailed_exitcode,
+                drift: false,
+            },
+        ),
+        Command::Drift {
+            dir,
+            select,
+            format,
+        } => plan::run(
+            &global,
+            plan::PlanArgs {
+                dir: &dir,
+                select: &select,
+                format,
+                out: None,
+                detailed_exitcode: true,
+                drift: true,
+            },
+        ),
+        Command::Import { dir, device, write } => import::run(&global, &dir, &device, write),
         Command::Sim {
             action: crate::cli::SimAction::Serve(args),
         } => sim::run(&args),
@@ -78,4 +114,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, miette::Report> {
         .enable_all()
         .build()
         .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))
+}
+
+/// A progress bar on stderr when it is a terminal and several devices are worked on.
+pub fn progress(global: &crate::cli::Global, n: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if n < 2 || global.quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} devices {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -1,9 +1,212 @@
-//! Planning: diff desired against live, order the calls, and judge safety.
+//! Planning: diff desired against live (`diff`), order the calls (`order`), and judge safety
+//! (`safety`). Pure functions over plain data; the plan types here are what `--out` saves and
+//! what `--format json` prints (described by `schemas/plan.schema.json`).
 
+pub mod diff;
+pub mod expect;
+pub mod order;
+pub mod safety;
+
+use crate::inventory::Safety;
+use crate::model::{DeviceConfig, LiveConfig};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// Version of the plan JSON; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole plan: every selected device.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct PlanFile {
     pub format_version: u32,
+    pub devices: Vec<DevicePlan>,
+}
+
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// One changed field of a resource. Lists show the items added and removed; `whole_list`
+/// says that the device is sent the whole list.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    #[serde(default)]
+    pub whole_list: bool,
+}
+
+/// A resource-level change: `server` or `pool/<name>`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Change {
+    pub resource: String,
+    pub action: Action,
+    /// Canonical model of the resource before (absent for create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// Canonical model of the resource after (absent for delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    pub fields: Vec<FieldChange>,
+    /// Why a change is a replacement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One HTTP call, exactly as apply sends it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Operation {
+    pub method: String,
+    /// Path below the device's base URL.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The resource this call writes.
+    pub resource: String,
+    /// For `PUT /api/v1/dhcp`: the canonical server state the device must still have just
+    /// before this call (apply re-reads and stops if it differs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_server: Option<Value>,
+}
+
+/// A safety gate that blocks a device's plan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Gate {
+    pub gate: String,
+    pub message: String,
+    /// How to lift it.
+    pub lift: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Verdict {
+    pub blocked: bool,
+    /// Gates that fired (also listed when `--force` lifted them).
+    pub gates: Vec<Gate>,
+    pub forced: bool,
+}
+
+/// A failed `expect:` check (drift only).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Finding {
+    pub check: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct DevicePlan {
+    pub device: String,
+    pub platform: String,
+    /// Set when the device could not be read or planned; nothing else is meaningful then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// SHA-256 of the canonical live state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_digest: Option<String>,
+    pub changes: Vec<Change>,
+    pub operations: Vec<Operation>,
+    /// Pools on the device that the file does not declare, left alone (`prune: false`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<String>,
+    pub safety: Verdict,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// Canonical live state at planning time (lets a stale saved plan say what changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<Value>,
+    /// Canonical desired state (lets `apply --plan` check convergence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Value>,
+}
+
+impl DevicePlan {
+    pub fn failed(device: &str, platform: &str, error: String) -> Self {
+        DevicePlan {
+            device: device.into(),
+            platform: platform.into(),
+            error: Some(error),
+            live_digest: None,
+            changes: vec![],
+            operations: vec![],
+            unmanaged: vec![],
+            safety: Verdict::default(),
+            findings: vec![],
+            live: None,
+            desired: None,
+        }
+    }
+
+    /// (create, update+replace, delete) counts.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let n = |a: Action| self.changes.iter().filter(|c| c.action == a).count();
+        (
+            n(Action::Create),
+            n(Action::Update) + n(Action::Replace),
+            n(Action::Delete),
+        )
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+/// What planning one IOS XE device needs besides desired and live.
+#[derive(Debug, Clone)]
+pub struct Policy<'a> {
+    pub prune: bool,
+    pub protected: &'a [String],
+    pub safety: Safety,
+    pub force: bool,
+}
+
+/// Plans one IOS XE device: changes, ordered operations, digest and safety verdict.
+pub fn plan_ios_xe(
+    device: &str,
+    desired: &DeviceConfig,
+    live: &LiveConfig,
+    policy: &Policy,
+) -> DevicePlan {
+    let mut d = diff::diff(desired, live, policy.prune);
+    let operations = order::operations(desired, live, &mut d);
+    let safety = safety::judge(&d.changes, desired, live, policy);
+    DevicePlan {
+        device: device.into(),
+        platform: "ios-xe".into(),
+        error: None,
+        live_digest: Some(live.digest()),
+        changes: d.changes,
+        operations,
+        unmanaged: d.unmanaged,
+        safety,
+        findings: vec![],
+        live: serde_json::to_value(live).ok(),
+        desired: serde_json::to_value(desired).ok(),
+    }
 }

@@ -282,7 +282,12 @@ impl Inner {
         else {
             return f5_error(StatusCode::NOT_FOUND, 5, "resource not found");
         };
-        let want = format!("APIToken {}", self.opts.api_token);
+        let token = self
+            .creds
+            .get(device)
+            .and_then(|c| c.api_token.clone())
+            .unwrap_or_else(|| self.opts.api_token.clone());
+        let want = format!("APIToken {token}");
         if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(want.as_str()) {
             return f5_error(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
         }

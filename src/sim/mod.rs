@@ -1,6 +1,8 @@
 //! The device emulator: a real HTTP server (axum) speaking the IOS XE DHCP REST API and the
 //! F5 XC DHCP leases API as `shared/api/` describes them, with seeds, persistence, a request
 //! journal, fault injection and a fleet mode. Used by tests, benchmarks and `sim://` devices.
+// Handlers return ready-made HTTP answers as their error values.
+#![allow(clippy::result_large_err)]
 
 mod ios;
 mod state;
@@ -108,6 +110,16 @@ pub(crate) struct Inner {
     pub writes: u64,
     pub rng: fastrand::Rng,
     pub token_seq: u64,
+    /// Per-device credentials that replace the defaults (`sim://` devices naming their own).
+    pub creds: BTreeMap<String, Credentials>,
+}
+
+/// Credentials a device accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub api_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -175,6 +187,7 @@ impl Sim {
                 writes: 0,
                 rng,
                 token_seq: 0,
+                creds: BTreeMap::new(),
             })),
         })
     }
@@ -191,6 +204,11 @@ impl Sim {
         inner.devices.insert(name.to_string(), dev);
         inner.persist(name);
         Ok(())
+    }
+
+    /// Makes one device accept other credentials than the server's defaults.
+    pub fn set_credentials(&self, device: &str, creds: Credentials) {
+        self.lock().creds.insert(device.to_string(), creds);
     }
 
     pub fn journal(&self) -> Vec<JournalEntry> {

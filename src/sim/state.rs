@@ -115,10 +115,11 @@ impl From<WireError> for Refusal {
 }
 
 fn non_empty(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| {
-        !v.is_null()
-            && !(v.is_array() && v.as_array().is_some_and(Vec::is_empty))
-            && v.as_str() != Some("")
+    v.filter(|v| match v {
+        Value::Null => false,
+        Value::Array(a) => !a.is_empty(),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
     })
 }
 

@@ -1,0 +1,356 @@
+//! The HTTP layer shared by every device client: reqwest with rustls, per-request timeout,
+//! retries with exponential backoff and jitter (backon) honouring `Retry-After`, redacted
+//! request logs, and errors that name method, URL, status and the device's answer.
+
+use backon::BackoffBuilder;
+use reqwest::Method;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A secret that never shows in Debug or Display.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Receives `-v` request log lines (already redacted).
+pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum DeviceError {
+    #[error("{method} {url}: cannot connect: {detail}")]
+    #[diagnostic(help("check the device URL, that the device is up, and the network path to it"))]
+    Connect {
+        method: String,
+        url: String,
+        detail: String,
+    },
+    #[error("{method} {url}: no answer within {secs}s (tried {tries} times)")]
+    Timeout {
+        method: String,
+        url: String,
+        secs: u64,
+        tries: u32,
+    },
+    #[error("{method} {url}: device answered {status}{}", fmt_answer(.answer))]
+    Status {
+        method: String,
+        url: String,
+        status: u16,
+        answer: String,
+    },
+    #[error("{method} {url}: the answer is not what the API document describes: {detail}")]
+    BadAnswer {
+        method: String,
+        url: String,
+        detail: String,
+    },
+    #[error("device {device}: {message}")]
+    Setup { device: String, message: String },
+}
+
+fn fmt_answer(a: &str) -> String {
+    if a.is_empty() {
+        " (empty body)".into()
+    } else {
+        format!(": {a}")
+    }
+}
+
+impl DeviceError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            DeviceError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// What a request may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// GET, PUT, DELETE: connect errors, timeouts, 429, 502, 503, 504.
+    Idempotent,
+    /// POST: only when it cannot have been processed (429, 503, connection refused).
+    Unsafe,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON (tolerating the document's JSON slips).
+    pub fn json(&self, method: &str, url: &str) -> Result<Value, DeviceError> {
+        super::ios_xe::wire::parse_json_lenient(&self.text).map_err(|e| DeviceError::BadAnswer {
+            method: method.into(),
+            url: url.into(),
+            detail: format!("not JSON ({e}): {}", excerpt(&self.text)),
+        })
+    }
+}
+
+/// The first 300 characters of a body, on one line.
+pub fn excerpt(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 300 {
+        format!("{}…", one.chars().take(300).collect::<String>())
+    } else {
+        one
+    }
+}
+
+/// The useful part of an error body: `error-message`/`detail` (IOS XE), `message` (F5 XC),
+/// or an excerpt of whatever came.
+pub fn error_text(text: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        let parts: Vec<String> = ["error-message", "detail", "message"]
+            .iter()
+            .filter_map(|k| v.get(*k).and_then(Value::as_str))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if !parts.is_empty() {
+            return parts.join(" - ");
+        }
+    }
+    excerpt(text)
+}
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub min_backoff: Duration,
+    log: Option<Logger>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    pub ca_pem: Option<Vec<u8>>,
+    pub insecure: bool,
+}
+
+impl Http {
+    pub fn new(
+        timeout: Duration,
+        retries: u32,
+        tls: &TlsOptions,
+        log: Option<Logger>,
+    ) -> Result<Http, String> {
+        let mut b = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("dhcpform/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &tls.ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| format!("CA file is not a PEM certificate: {e}"))?;
+            b = b.add_root_certificate(cert);
+        }
+        if tls.insecure {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        let client = b
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Http {
+            client,
+            timeout,
+            retries,
+            min_backoff: Duration::from_millis(100),
+            log,
+        })
+    }
+
+    fn log(&self, line: impl FnOnce() -> String) {
+        if let Some(l) = &self.log {
+            l(&line());
+        }
+    }
+
+    /// Sends one request with retries. `headers` are (name, value, secret) triples: secret
+    /// values are never logged.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str, bool)],
+        basic: Option<(&str, &Secret)>,
+        body: Option<&Value>,
+        idem: Idempotency,
+    ) -> Result<Answer, DeviceError> {
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(self.min_backoff)
+            .with_max_delay(Duration::from_secs(10))
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(self.retries as usize)
+            .build();
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let mut rb = self
+                .client
+                .request(method.clone(), url)
+                .header("Accept", "application/json");
+            for (k, v, _) in headers {
+                rb = rb.header(*k, *v);
+            }
+            if let Some((user, pass)) = basic {
+                rb = rb.basic_auth(user, Some(pass.expose()));
+            }
+            if let Some(b) = body {
+                rb = rb
+                    .header("Content-Type", "application/json")
+                    .body(b.to_string());
+            }
+            self.log(|| {
+                let hs: Vec<String> = headers
+                    .iter()
+                    .map(|(k, v, s)| format!("{k}: {}", if *s { "<redacted>" } else { v }))
+                    .collect();
+                let auth = if basic.is_some() {
+                    " Authorization: Basic <redacted>"
+                } else {
+                    ""
+                };
+                format!(
+                    "-> {method} {url} {}{auth}{}",
+                    hs.join(" "),
+                    body.map(|b| format!(" {b}")).unwrap_or_default()
+                )
+            });
+            let started = Instant::now();
+            let outcome = rb.send().await;
+            let (retryable, retry_after, err) = match outcome {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(60)));
+                    let location = resp
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let text = match resp.text().await {
+                        Ok(t) => t,
+                        Err(e) => {
+                            return Err(DeviceError::BadAnswer {
+                                method: method.to_string(),
+                                url: url.into(),
+                                detail: format!("body could not be read: {e}"),
+                            });
+                        }
+                    };
+                    self.log(|| {
+                        format!(
+                            "<- {status} {method} {url} ({} ms)",
+                            started.elapsed().as_millis()
+                        )
+                    });
+                    if (200..300).contains(&status) {
+                        return Ok(Answer {
+                            status,
+                            location,
+                            text,
+                        });
+                    }
+                    let retryable = match idem {
+                        Idempotency::Idempotent => matches!(status, 429 | 502 | 503 | 504),
+                        Idempotency::Unsafe => matches!(status, 429 | 503),
+                    };
+                    let err = DeviceError::Status {
+                        method: method.to_string(),
+                        url: url.into(),
+                        status,
+                        answer: error_text(&text),
+                    };
+                    (retryable, retry_after, err)
+                }
+                Err(e) => {
+                    self.log(|| format!("<- error {method} {url}: {e}"));
+                    if e.is_timeout() {
+                        let err = DeviceError::Timeout {
+                            method: method.to_string(),
+                            url: url.into(),
+                            secs: self.timeout.as_secs(),
+                            tries,
+                        };
+                        (idem == Idempotency::Idempotent, None, err)
+                    } else {
+                        let refused = e.is_connect()
+                            && std::error::Error::source(&e)
+                                .is_some_and(|s| format!("{s:?}").contains("ConnectionRefused"));
+                        let detail = error_chain(&e);
+                        let err = DeviceError::Connect {
+                            method: method.to_string(),
+                            url: url.into(),
+                            detail,
+                        };
+                        let retryable = match idem {
+                            Idempotency::Idempotent => e.is_connect() || e.is_request(),
+                            Idempotency::Unsafe => refused,
+                        };
+                        (retryable, None, err)
+                    }
+                }
+            };
+            if !retryable {
+                return Err(err);
+            }
+            let Some(backoff) = delays.next() else {
+                return Err(match err {
+                    DeviceError::Timeout {
+                        method, url, secs, ..
+                    } => DeviceError::Timeout {
+                        method,
+                        url,
+                        secs,
+                        tries,
+                    },
+                    other => other,
+                });
+            };
+            let wait = retry_after.map_or(backoff, |r| r.max(backoff));
+            self.log(|| format!("   retrying {method} {url} in {} ms", wait.as_millis()));
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,283 @@
+//! The IOS XE client: token service, reads of server, pools and bindings, pool and server
+//! writes. Written to `shared/api/cisco-ios-xe-rest-dhcp.txt`, tolerant of every spelling there.
+
+use super::wire;
+use crate::device::http::{Answer, DeviceError, Http, Idempotency, Secret};
+use crate::model::{Binding, BindingType, LiveConfig, Pool, Server};
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone)]
+struct Token {
+    id: Secret,
+    link: Option<String>,
+}
+
+pub struct IosXe {
+    http: Http,
+    base: String,
+    user: String,
+    password: Secret,
+    token: Mutex<Option<Token>>,
+}
+
+fn bad(method: &str, url: &str, detail: impl Into<String>) -> DeviceError {
+    DeviceError::BadAnswer {
+        method: method.into(),
+        url: url.into(),
+        detail: detail.into(),
+    }
+}
+
+impl IosXe {
+    pub fn new(http: Http, base: &str, user: &str, password: Secret) -> IosXe {
+        IosXe {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            user: user.to_string(),
+            password,
+            token: Mutex::new(None),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST /api/v1/auth/token-services` with Basic credentials.
+    async fn login(&self) -> Result<Token, DeviceError> {
+        let url = self.url("/api/v1/auth/token-services");
+        let ans = self
+            .http
+            .send(
+                Method::POST,
+                &url,
+                &[],
+                Some((&self.user, &self.password)),
+                None,
+                Idempotency::Unsafe,
+            )
+            .await?;
+        let v = ans.json("POST", &url)?;
+        let id = v
+            .get("token-id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad("POST", &url, "no token-id in the token service's answer"))?;
+        let link = v.get("link").and_then(Value::as_str).map(str::to_string);
+        Ok(Token {
+            id: Secret::new(id),
+            link,
+        })
+    }
+
+    async fn token(&self, renew: bool) -> Result<Secret, DeviceError> {
+        let mut guard = self.token.lock().await;
+        if renew || guard.is_none() {
+            *guard = Some(self.login().await?);
+        }
+        guard
+            .as_ref()
+            .map(|t| t.id.clone())
+            .ok_or_else(|| bad("POST", &self.url("/api/v1/auth/token-services"), "no token"))
+    }
+
+    /// Authenticates now (the first of a plan's three requests).
+    pub async fn authenticate(&self) -> Result<(), DeviceError> {
+        self.token(false).await.map(|_| ())
+    }
+
+    /// One authenticated call; on 401 re-authenticates once and tries again.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, DeviceError> {
+        let url = self.url(path);
+        let idem = if method == Method::POST {
+            Idempotency::Unsafe
+        } else {
+            Idempotency::Idempotent
+        };
+        let mut renewed = false;
+        loop {
+            let token = self.token(renewed).await?;
+            let res = self
+                .http
+                .send(
+                    method.clone(),
+                    &url,
+                    &[("X-auth-token", token.expose(), true)],
+                    None,
+                    body,
+                    idem,
+                )
+                .await;
+            match res {
+                Err(e) if e.status() == Some(401) && !renewed => renewed = true,
+                other => return other,
+            }
+        }
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, DeviceError> {
+        let ans = self.call(Method::GET, path, None).await?;
+        ans.json("GET", &self.url(path))
+    }
+
+    /// `GET /api/v1/dhcp`.
+    pub async fn read_server(&self) -> Result<Server, DeviceError> {
+        let v = self.get_json("/api/v1/dhcp").await?;
+        wire::parse_server(&v).map_err(|e| bad("GET", &self.url("/api/v1/dhcp"), e.0))
+    }
+
+    /// `GET /api/v1/dhcp/pool`.
+    pub async fn read_pools(&self) -> Result<BTreeMap<String, Pool>, DeviceError> {
+        let path = "/api/v1/dhcp/pool";
+        let v = self.get_json(path).await?;
+        let url = self.url(path);
+        let items = match v.get("items") {
+            Some(Value::Array(items)) => items.as_slice(),
+            None | Some(Value::Null) => &[],
+            Some(other) => {
+                return Err(bad(
+                    "GET",
+                    &url,
+                    format!("items: expected a list, found {other}"),
+                ));
+            }
+        };
+        let mut out = BTreeMap::new();
+        for item in items {
+            let (name, pool) = wire::parse_pool(item).map_err(|e| bad("GET", &url, e.0))?;
+            if out.insert(name.clone(), pool).is_some() {
+                return Err(bad("GET", &url, format!("pool {name} is listed twice")));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The live configuration: one token request, then the two reads concurrently.
+    pub async fn read(&self) -> Result<LiveConfig, DeviceError> {
+        self.authenticate().await?;
+        let (server, pools) = tokio::try_join!(self.read_server(), self.read_pools())?;
+        Ok(LiveConfig { server, pools })
+    }
+
+    /// Whether a pool exists (used to learn whether an unanswered POST was processed).
+    pub async fn pool(&self, name: &str) -> Result<Option<Pool>, DeviceError> {
+        let path = format!("/api/v1/dhcp/pool/{name}");
+        match self.call(Method::GET, &path, None).await {
+            Ok(ans) => {
+                let v = ans.json("GET", &self.url(&path))?;
+                let (_, pool) =
+                    wire::parse_pool(&v).map_err(|e| bad("GET", &self.url(&path), e.0))?;
+                Ok(Some(pool))
+            }
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /api/v1/dhcp/active/bindings`.
+    pub async fn bindings(&self) -> Result<Vec<Binding>, DeviceError> {
+        let path = "/api/v1/dhcp/active/bindings";
+        let url = self.url(path);
+        let v = self.get_json(path).await?;
+        let items = match v.get("items") {
+            Some(Value::Array(items)) => items.clone(),
+            None | Some(Value::Null) => vec![],
+            Some(other) => {
+                return Err(bad(
+                    "GET",
+                    &url,
+                    format!("items: expected a list, found {other}"),
+                ));
+            }
+        };
+        items
+            .iter()
+            .map(|b| parse_binding(b).map_err(|e| bad("GET", &url, e)))
+            .collect()
+    }
+
+    /// `DELETE /api/v1/dhcp/active/bindings/{ip}`.
+    pub async fn clear_binding(&self, ip: std::net::Ipv4Addr) -> Result<(), DeviceError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/dhcp/active/bindings/{ip}"),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /api/v1/dhcp/active/bindings` with `{"action": "clear"}`.
+    pub async fn clear_all_bindings(&self) -> Result<(), DeviceError> {
+        let body = serde_json::json!({ "action": "clear" });
+        self.call(Method::POST, "/api/v1/dhcp/active/bindings", Some(&body))
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes the token (its `link`). Failures are ignored: the token expires anyway.
+    pub async fn logout(&self) {
+        let token = self.token.lock().await.take();
+        if let Some(t) = token {
+            let url = t
+                .link
+                .clone()
+                .unwrap_or_else(|| self.url("/api/v1/auth/token-services"));
+            let _ = self
+                .http
+                .send(
+                    Method::DELETE,
+                    &url,
+                    &[("X-auth-token", t.id.expose(), true)],
+                    None,
+                    None,
+                    Idempotency::Idempotent,
+                )
+                .await;
+        }
+    }
+}
+
+/// Reads one binding object (`type` in either case; expiry `YYYY:MM:DD HH:MM` or `infinite`).
+pub fn parse_binding(v: &Value) -> Result<crate::model::Binding, String> {
+    let ip = v
+        .get("host-ip-address")
+        .and_then(Value::as_str)
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| format!("binding without a valid host-ip-address: {v}"))?;
+    let mac = v
+        .get("mac-address")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("binding {ip} has no mac-address"))?
+        .parse()
+        .map_err(|e| format!("binding {ip}: {e}"))?;
+    let expires = match v.get("lease-expiration-time").and_then(Value::as_str) {
+        None => None,
+        Some(s) if s.trim().eq_ignore_ascii_case("infinite") => None,
+        Some(s) => Some(s.trim().to_string()),
+    };
+    let kind = match v
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("manual") => BindingType::Manual,
+        Some("automatic") | None => BindingType::Automatic,
+        Some(other) => return Err(format!("binding {ip}: unknown type {other}")),
+    };
+    Ok(Binding {
+        ip,
+        mac,
+        expires,
+        kind,
+    })
+}

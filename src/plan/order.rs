@@ -1,0 +1,193 @@
+//! Ordering of the IOS XE calls (DESIGN.md section 4):
+//! 1. pre-PUT of `/api/v1/dhcp` (disable first, exclusions widened to L ∪ D, relays = D),
+//! 2. DELETE dropped pools and the first half of replacements,
+//! 3. PUT changed pools so that no two dynamic pools overlap at any moment (a cycle becomes a
+//!    replacement),
+//! 4. POST new pools and the second half of replacements,
+//! 5. post-PUT of `/api/v1/dhcp` = D.
+//!
+//! When no pool is written, a single PUT of D replaces both global PUTs.
+
+use super::diff::Diff;
+use super::{Action, Operation};
+use crate::device::ios_xe::wire;
+use crate::model::{DeviceConfig, LiveConfig, Server};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const SERVER_PATH: &str = "/api/v1/dhcp";
+pub const POOLS_PATH: &str = "/api/v1/dhcp/pool";
+
+fn pool_path(name: &str) -> String {
+    format!("{POOLS_PATH}/{name}")
+}
+
+fn server_put(s: &Server, expect: &Server) -> Operation {
+    Operation {
+        method: "PUT".into(),
+        path: SERVER_PATH.into(),
+        body: Some(wire::server_body(s)),
+        resource: "server".into(),
+        expect_server: serde_json::to_value(expect).ok(),
+    }
+}
+
+/// Orders the updates of dynamic pools so that a pool moves onto a network only after every
+/// pool currently on it has moved away. Returns the order and the pools that had to become
+/// replacements to break cycles.
+fn order_updates(
+    updates: &[String],
+    desired: &DeviceConfig,
+    live: &LiveConfig,
+) -> (Vec<String>, Vec<String>) {
+    let new_net = |n: &String| {
+        desired
+            .pools
+            .as_ref()
+            .and_then(|p| p.get(n))
+            .and_then(|p| p.kind.network())
+    };
+    let cur_net = |n: &String| live.pools.get(n).and_then(|p| p.kind.network());
+    let overlaps =
+        |a: ipnet::Ipv4Net, b: ipnet::Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
+    // deps[a] = pools that must be written before a
+    let mut deps: BTreeMap<String, BTreeSet<String>> = updates
+        .iter()
+        .map(|u| (u.clone(), BTreeSet::new()))
+        .collect();
+    for a in updates {
+        let Some(na) = new_net(a) else { continue };
+        for b in updates {
+            if a != b
+                && let Some(cb) = cur_net(b)
+                && overlaps(na, cb)
+            {
+                deps.entry(a.clone()).or_default().insert(b.clone());
+            }
+        }
+    }
+    let mut order = Vec::new();
+    let mut replaced = Vec::new();
+    while !deps.is_empty() {
+        let ready: Vec<String> = deps
+            .iter()
+            .filter(|(_, d)| d.is_empty())
+            .map(|(n, _)| n.clone())
+            .collect();
+        let done = if ready.is_empty() {
+            // A cycle: the first remaining pool becomes a replacement (deleted before, created
+            // after the others move).
+            let Some(victim) = deps.keys().next().cloned() else {
+                break;
+            };
+            replaced.push(victim.clone());
+            vec![victim]
+        } else {
+            order.extend(ready.iter().cloned());
+            ready
+        };
+        for n in &done {
+            deps.remove(n);
+        }
+        for d in deps.values_mut() {
+            for n in &done {
+                d.remove(n);
+            }
+        }
+    }
+    (order, replaced)
+}
+
+/// The exact HTTP calls, in order. May turn updates into replacements (cycles), updating `d`.
+pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Vec<Operation> {
+    let names = |a: Action, d: &Diff| -> Vec<String> {
+        d.changes
+            .iter()
+            .filter(|c| c.action == a)
+            .filter_map(|c| c.resource.strip_prefix("pool/").map(str::to_string))
+            .collect()
+    };
+    let updates = names(Action::Update, d);
+    let (update_order, cycle_victims) = order_updates(&updates, desired, live);
+    for c in d.changes.iter_mut() {
+        if let Some(n) = c.resource.strip_prefix("pool/")
+            && cycle_victims.iter().any(|v| v == n)
+        {
+            c.action = Action::Replace;
+            c.reason = Some(
+                "its new network is held by another pool that moves at the same time (a cycle)"
+                    .into(),
+            );
+        }
+    }
+    let creates = names(Action::Create, d);
+    let replaces = names(Action::Replace, d);
+    let deletes = names(Action::Delete, d);
+    let pool_of = |n: &String| desired.pools.as_ref().and_then(|p| p.get(n));
+
+    let mut pool_ops = Vec::new();
+    for n in deletes.iter().chain(&replaces) {
+        pool_ops.push(Operation {
+            method: "DELETE".into(),
+            path: pool_path(n),
+            body: None,
+            resource: format!("pool/{n}"),
+            expect_server: None,
+        });
+    }
+    for n in &update_order {
+        if let Some(p) = pool_of(n) {
+            pool_ops.push(Operation {
+                method: "PUT".into(),
+                path: pool_path(n),
+                body: Some(wire::pool_body(n, p)),
+                resource: format!("pool/{n}"),
+                expect_server: None,
+            });
+        }
+    }
+    let mut posts: Vec<&String> = creates.iter().chain(&replaces).collect();
+    posts.sort();
+    for n in posts {
+        if let Some(p) = pool_of(n) {
+            pool_ops.push(Operation {
+                method: "POST".into(),
+                path: POOLS_PATH.into(),
+                body: Some(wire::pool_body(n, p)),
+                resource: format!("pool/{n}"),
+                expect_server: None,
+            });
+        }
+    }
+
+    let mut ops = Vec::new();
+    match &desired.server {
+        Some(ds) if pool_ops.is_empty() => {
+            if *ds != live.server {
+                ops.push(server_put(ds, &live.server));
+            }
+        }
+        Some(ds) => {
+            let l = &live.server;
+            let pre = Server {
+                enable: l.enable && ds.enable,
+                excluded_addresses: l
+                    .excluded_addresses
+                    .union(&ds.excluded_addresses)
+                    .copied()
+                    .collect(),
+                relay_agents: ds.relay_agents.clone(),
+            };
+            let mut state = l.clone();
+            if pre != *l {
+                ops.push(server_put(&pre, l));
+                state = pre;
+            }
+            ops.extend(pool_ops);
+            if *ds != state {
+                ops.push(server_put(ds, &state));
+            }
+        }
+        None => ops.extend(pool_ops),
+    }
+    ops
+}

@@ -1,0 +1,120 @@
+//! The `markdown` plan format, for a pull-request comment: a summary table, then one
+//! collapsible section per device with a ```diff block; capped in size with a note of what was
+//! cut.
+
+use super::{change_diff, summary_line};
+use crate::plan::{DevicePlan, PlanFile};
+use std::fmt::{self, Write};
+
+/// GitHub comments hold 65,536 characters; stay well below.
+pub const MAX_CHARS: usize = 60_000;
+
+fn escape(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn status(d: &DevicePlan) -> &'static str {
+    if d.error.is_some() {
+        "error"
+    } else if d.safety.blocked {
+        "blocked"
+    } else if d.has_changes() {
+        "changes"
+    } else {
+        "no changes"
+    }
+}
+
+fn section(d: &DevicePlan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<details><summary><code>{}</code>: {}</summary>\n",
+        escape(&d.device),
+        escape(&summary_line(d))
+    );
+    if let Some(e) = &d.error {
+        let _ = writeln!(s, "```\n{e}\n```");
+    } else {
+        for g in &d.safety.gates {
+            let _ = writeln!(
+                s,
+                "> **{}** `{}`: {}. To lift: {}.\n",
+                if d.safety.blocked {
+                    "Blocked"
+                } else {
+                    "Forced"
+                },
+                g.gate,
+                escape(&g.message),
+                escape(&g.lift)
+            );
+        }
+        if !d.changes.is_empty() {
+            s.push_str("```diff\n");
+            for c in &d.changes {
+                let _ = writeln!(s, "# {} {}", c.action.symbol(), c.resource);
+                s.push_str(&change_diff(c).replace("```", "'''"));
+            }
+            s.push_str("```\n\n");
+            let _ = writeln!(
+                s,
+                "Calls, in order: {}\n",
+                d.operations
+                    .iter()
+                    .map(|o| format!("`{} {}`", o.method, o.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if !d.unmanaged.is_empty() {
+            let _ = writeln!(
+                s,
+                "Unmanaged pools left alone: {}\n",
+                d.unmanaged.join(", ")
+            );
+        }
+    }
+    s.push_str("</details>\n\n");
+    s
+}
+
+pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
+    let mut text = String::from(
+        "## dhcpform plan\n\n| device | create | update | delete | status |\n|---|---:|---:|---:|---|\n",
+    );
+    for d in &plan.devices {
+        let (c, u, del) = d.counts();
+        let _ = writeln!(
+            text,
+            "| `{}` | {c} | {u} | {del} | {} |",
+            escape(&d.device),
+            status(d)
+        );
+    }
+    text.push('\n');
+    let mut cut = Vec::new();
+    for d in plan
+        .devices
+        .iter()
+        .filter(|d| d.has_changes() || d.error.is_some())
+    {
+        let s = section(d);
+        if text.len() + s.len() + 200 > MAX_CHARS {
+            cut.push(d.device.clone());
+        } else {
+            text.push_str(&s);
+        }
+    }
+    if !cut.is_empty() {
+        let _ = writeln!(
+            text,
+            "_Cut to stay under {MAX_CHARS} characters: the details of {} device(s) ({}) are left out; run `dhcpform plan` for the full plan._",
+            cut.len(),
+            cut.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    out.write_str(&text)
+}

@@ -1,0 +1,129 @@
+//! The `text` plan format: a summary line per device, item-level list changes, unified diffs of
+//! canonical YAML, the calls in order, and the safety verdict. Colour is optional.
+
+use super::{change_diff, summary_line};
+use crate::plan::{Action, DevicePlan, PlanFile};
+use std::fmt::{self, Write};
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn action(&self, a: Action, s: &str) -> String {
+        match a {
+            Action::Create => self.green(s),
+            Action::Delete => self.red(s),
+            Action::Update => self.yellow(s),
+            Action::Replace => self.wrap("35", s),
+        }
+    }
+}
+
+pub fn render(out: &mut dyn Write, plan: &PlanFile, color: bool) -> fmt::Result {
+    let p = Paint(color);
+    for d in &plan.devices {
+        device(out, d, &p)?;
+    }
+    let changed = plan.devices.iter().filter(|d| d.has_changes()).count();
+    let failed = plan.devices.iter().filter(|d| d.error.is_some()).count();
+    writeln!(
+        out,
+        "{} device(s): {changed} with changes, {failed} failed",
+        plan.devices.len()
+    )
+}
+
+fn device(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
+    writeln!(out, "{}", p.bold(&summary_line(d)))?;
+    if d.error.is_some() {
+        return writeln!(out);
+    }
+    for c in &d.changes {
+        let verb = match c.action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        };
+        writeln!(
+            out,
+            "  {} {} ({verb})",
+            p.action(c.action, c.action.symbol()),
+            c.resource
+        )?;
+        if let Some(r) = &c.reason {
+            writeln!(out, "      replaced because {r}")?;
+        }
+        for f in &c.fields {
+            if f.whole_list {
+                let mut items: Vec<String> =
+                    f.added.iter().map(|a| p.green(&format!("+{a}"))).collect();
+                items.extend(f.removed.iter().map(|r| p.red(&format!("-{r}"))));
+                if items.is_empty() {
+                    items.push("order changed".into());
+                }
+                writeln!(
+                    out,
+                    "      {}: {} (the whole list is sent)",
+                    f.field,
+                    items.join(" ")
+                )?;
+            }
+        }
+        for line in change_diff(c).lines() {
+            let painted = match line.chars().next() {
+                Some('+') => p.green(line),
+                Some('-') => p.red(line),
+                _ => line.to_string(),
+            };
+            writeln!(out, "      {painted}")?;
+        }
+    }
+    if !d.unmanaged.is_empty() {
+        writeln!(
+            out,
+            "  unmanaged pools left alone (prune: false): {}",
+            d.unmanaged.join(", ")
+        )?;
+    }
+    if !d.operations.is_empty() {
+        writeln!(out, "  calls, in order:")?;
+        for (i, op) in d.operations.iter().enumerate() {
+            writeln!(out, "    {}. {} {}", i + 1, op.method, op.path)?;
+        }
+    }
+    for g in &d.safety.gates {
+        let tag = if d.safety.blocked {
+            p.red("BLOCKED")
+        } else {
+            p.yellow("forced")
+        };
+        writeln!(
+            out,
+            "  {tag} [{}]: {}; to lift: {}",
+            g.gate, g.message, g.lift
+        )?;
+    }
+    for f in &d.findings {
+        writeln!(out, "  {} [{}]: {}", p.red("expect"), f.check, f.message)?;
+    }
+    writeln!(out)
+}
