@@ -3,6 +3,7 @@
 //! Desired state lives in YAML; devices are read over their REST APIs; a plan shows the
 //! difference; apply converges the device with ordered calls. See DESIGN.md.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod device;

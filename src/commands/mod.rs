@@ -2,6 +2,7 @@
 //! (with main.rs) that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod apply;
 pub mod import;
 pub mod plan;
 pub mod schema;
@@ -59,6 +60,22 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             },
         ),
         Command::Import { dir, device, write } => import::run(&global, &dir, &device, write),
+        Command::Apply {
+            dir,
+            plan,
+            select,
+            yes,
+            force,
+        } => apply::run(
+            &global,
+            apply::ApplyArgs {
+                dir: &dir,
+                plan: plan.as_deref(),
+                select: &select,
+                yes,
+                force,
+            },
+        ),
         Command::Sim {
             action: crate::cli::SimAction::Serve(args),
         } => sim::run(&args),

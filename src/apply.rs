@@ -1,0 +1,181 @@
+//! The apply executor: runs a device's planned calls in order, re-reads the global settings
+//! before each replace-whole-list PUT, stops at the first failure, reads back unanswered POSTs,
+//! and checks convergence with a final read. The report says what was done, failed and skipped.
+
+use crate::device::http::DeviceError;
+use crate::device::ios_xe::IosXe;
+use crate::model::{DeviceConfig, Server};
+use crate::plan::order::SERVER_PATH;
+use crate::plan::{DevicePlan, Operation};
+use reqwest::Method;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OpDone {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OpFailed {
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct DeviceReport {
+    pub device: String,
+    /// Why nothing was written (safety gate, stale plan, unreadable device).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub done: Vec<OpDone>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<OpFailed>,
+    pub skipped: Vec<String>,
+    /// None when the final read failed or nothing ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converged: Option<bool>,
+    /// Resources still differing after the last call.
+    pub residue: Vec<String>,
+}
+
+impl DeviceReport {
+    pub fn new(device: &str) -> Self {
+        DeviceReport {
+            device: device.into(),
+            ..Default::default()
+        }
+    }
+    /// Something was written and then the device failed or did not converge.
+    pub fn partial(&self) -> bool {
+        !self.done.is_empty()
+            && (self.failed.is_some() || self.converged == Some(false) || self.error.is_some())
+    }
+}
+
+fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
+    OpFailed {
+        method: op.method.clone(),
+        path: op.path.clone(),
+        status: e.status(),
+        error: e.to_string(),
+    }
+}
+
+/// Runs one operation. A POST that got no definite answer (no 4xx) is read back: when the pool
+/// exists as intended, it was processed.
+async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
+    if op.method == "PUT" && op.path == SERVER_PATH {
+        let expected: Option<Server> = op
+            .expect_server
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok());
+        match client.read_server().await {
+            Ok(now) if Some(&now) == expected.as_ref() => {}
+            Ok(_) => {
+                return Err(OpFailed {
+                    method: op.method.clone(),
+                    path: op.path.clone(),
+                    status: None,
+                    error: "the device's global DHCP settings changed since planning; not overwriting them (plan again)".into(),
+                });
+            }
+            Err(e) => return Err(failed(op, &e)),
+        }
+    }
+    let method = Method::from_bytes(op.method.as_bytes()).unwrap_or(Method::GET);
+    match client.call(method, &op.path, op.body.as_ref()).await {
+        Ok(ans) => Ok(OpDone {
+            method: op.method.clone(),
+            path: op.path.clone(),
+            status: ans.status,
+            note: None,
+        }),
+        Err(e) if op.method == "POST" && !e.status().is_some_and(|s| (400..500).contains(&s)) => {
+            let intended = op
+                .body
+                .as_ref()
+                .and_then(|b| crate::device::ios_xe::wire::parse_pool(b).ok());
+            let Some((name, pool)) = intended else {
+                return Err(failed(op, &e));
+            };
+            match client.pool(&name).await {
+                Ok(Some(found)) if found == pool => Ok(OpDone {
+                    method: op.method.clone(),
+                    path: op.path.clone(),
+                    status: 201,
+                    note: Some(format!(
+                        "no clear answer ({e}); reading the pool back shows it was created"
+                    )),
+                }),
+                _ => Err(failed(op, &e)),
+            }
+        }
+        Err(e) => Err(failed(op, &e)),
+    }
+}
+
+/// Executes a device's operations in order, then reads it again and reports the residue.
+pub async fn execute(
+    client: &IosXe,
+    plan: &DevicePlan,
+    desired: &DeviceConfig,
+    prune: bool,
+) -> DeviceReport {
+    let mut report = DeviceReport::new(&plan.device);
+    let mut ops = plan.operations.iter();
+    for op in ops.by_ref() {
+        match run_op(client, op).await {
+            Ok(done) => report.done.push(done),
+            Err(f) => {
+                report.failed = Some(f);
+                break;
+            }
+        }
+    }
+    report.skipped = ops.map(|o| format!("{} {}", o.method, o.path)).collect();
+    match client.read().await {
+        Ok(live) => {
+            let residue = crate::plan::diff::diff(desired, &live, prune);
+            report.residue = residue
+                .changes
+                .iter()
+                .map(|c| format!("{} {}", c.action.symbol(), c.resource))
+                .collect();
+            report.converged = Some(report.residue.is_empty());
+        }
+        Err(e) => report.error = Some(format!("final read failed: {e}")),
+    }
+    report
+}
+
+/// Which resources differ between two canonical live states (for a stale plan's message).
+pub fn what_changed(
+    before: &crate::model::LiveConfig,
+    now: &crate::model::LiveConfig,
+) -> Vec<String> {
+    let desired = DeviceConfig {
+        server: Some(before.server.clone()),
+        pools: Some(before.pools.clone()),
+    };
+    crate::plan::diff::diff(&desired, now, true)
+        .changes
+        .iter()
+        .map(|c| {
+            let verb = match c.action {
+                crate::plan::Action::Create => "was deleted",
+                crate::plan::Action::Delete => "was created",
+                _ => "was modified",
+            };
+            format!("{} {verb}", c.resource)
+        })
+        .collect()
+}
