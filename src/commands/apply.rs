@@ -105,7 +105,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
         }
         let shown = PlanFile { format_version: FORMAT_VERSION, devices: planned.iter().map(|p| p.plan.clone()).collect() };
         if !global.quiet {
-            print!("{}", super::plan::render(global, &shown, PlanFormat::Text));
+            super::out!("{}", super::plan::render(global, &shown, PlanFormat::Text));
         }
         for p in &planned {
             if let Some(e) = &p.plan.error {
@@ -168,10 +168,10 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
 
 fn print_reports(reports: &[DeviceReport]) {
     if reports.is_empty() {
-        println!("apply: nothing to do");
+        super::outln!("apply: nothing to do");
         return;
     }
-    println!("apply report:");
+    super::outln!("apply report:");
     for r in reports {
         let state = if let Some(b) = &r.blocked {
             format!("nothing written: {b}")
@@ -190,9 +190,9 @@ fn print_reports(reports: &[DeviceReport]) {
                 r.skipped.len()
             )
         };
-        println!("{}: {state}", r.device);
+        super::outln!("{}: {state}", r.device);
         for d in &r.done {
-            println!(
+            super::outln!(
                 "  done    {} {} ({}){}",
                 d.method,
                 d.path,
@@ -204,10 +204,10 @@ fn print_reports(reports: &[DeviceReport]) {
             );
         }
         if let Some(f) = &r.failed {
-            println!("  failed  {} {}: {}", f.method, f.path, f.error);
+            super::outln!("  failed  {} {}: {}", f.method, f.path, f.error);
         }
         for s in &r.skipped {
-            println!("  skipped {s}");
+            super::outln!("  skipped {s}");
         }
     }
 }

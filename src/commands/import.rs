@@ -47,7 +47,7 @@ pub fn run(global: &Global, dir: &Path, device: &str, write: bool) -> Result<Exi
             std::fs::write(&entry.desired, &text).map_err(|e| miette::miette!("cannot write {}: {e}", entry.desired.display()))?;
             eprintln!("wrote {}", entry.desired_display);
         } else {
-            print!("{text}");
+            super::out!("{text}");
         }
         Ok(Exit::Ok)
     })

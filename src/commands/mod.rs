@@ -2,8 +2,28 @@
 //! (with main.rs) that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// Prints to stdout; a closed pipe (`| head`) ends the process quietly instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::commands::emit(&format!($($t)*)) };
+}
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::commands::emit(&format!("{}\n", format_args!($($t)*))) };
+}
+pub(crate) use {out, outln};
+
+pub fn emit(s: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 pub mod apply;
 pub mod import;
+pub mod leases;
 pub mod plan;
 pub mod schema;
 pub mod session;
@@ -84,10 +104,23 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             clap_complete::generate(shell, &mut cmd, "dhcpform", &mut std::io::stdout());
             Ok(Exit::Ok)
         }
-        _ => {
-            eprintln!("error: this command is not yet available");
-            Ok(Exit::Error)
-        }
+        Command::Leases {
+            action: None,
+            dir,
+            select,
+            format,
+        } => leases::run(&global, &dir, &select, format),
+        Command::Leases {
+            action:
+                Some(crate::cli::LeasesAction::Clear {
+                    dir,
+                    device,
+                    ips,
+                    all,
+                    yes,
+                }),
+            ..
+        } => leases::clear(&global, &dir, &device, &ips, all, yes),
     }
 }
 

@@ -56,7 +56,7 @@ pub fn run(global: &Global, a: PlanArgs) -> Result<Exit, miette::Report> {
         };
         drop(targets);
         session.close().await;
-        print!("{}", render(global, &plan, a.format));
+        super::out!("{}", render(global, &plan, a.format));
         let errors: Vec<&str> = plan
             .devices
             .iter()

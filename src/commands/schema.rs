@@ -4,6 +4,6 @@ use super::Exit;
 use crate::cli::SchemaKind;
 
 pub fn run(kind: SchemaKind) -> Result<Exit, miette::Report> {
-    println!("{}", crate::schema::json(kind));
+    super::outln!("{}", crate::schema::json(kind));
     Ok(Exit::Ok)
 }

@@ -26,9 +26,9 @@ pub fn run(args: &SimServe) -> Result<Exit, miette::Report> {
             .start(args.listen)
             .await
             .map_err(|e| miette::miette!("{e}"))?;
-        println!("dhcpform sim listening on {}", handle.url());
+        super::outln!("dhcpform sim listening on {}", handle.url());
         if args.fleet.is_some() {
-            println!("fleet devices: {}/devices/<name>", handle.url());
+            super::outln!("fleet devices: {}/devices/<name>", handle.url());
         }
         let _ = tokio::signal::ctrl_c().await;
         handle.shutdown().await;

@@ -11,7 +11,7 @@ pub fn run(global: &Global, dir: &Path) -> Result<Exit, miette::Report> {
     match repo {
         Some(repo) if errors == 0 => {
             if !global.quiet {
-                println!(
+                super::outln!(
                     "valid: {} device(s), {} warning(s)",
                     repo.devices.len(),
                     warnings
