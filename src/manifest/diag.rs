@@ -179,7 +179,7 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or(s).trim().to_string();
     // serde-saphyr appends " at line X column Y"; the diagnostic shows the place itself.
-    match line.rfind(" at line ") {
+    match line.find(" at line ") {
         Some(i) => line[..i].to_string(),
         None => line,
     }
@@ -213,6 +213,13 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
             None => None,
         };
         return (format!("unknown key `{field}`"), help);
+    }
+    if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return (
+            format!("duplicate key `{key}`"),
+            Some("a key may appear only once in a mapping: remove or merge the repeated entry".into()),
+        );
     }
     (msg.to_string(), None)
 }

@@ -1,0 +1,121 @@
+//! Shared test helpers: an emulator on loopback, temporary repositories, the built binary.
+#![allow(dead_code)]
+
+use dhcpform::sim::{DeviceSeed, Faults, JournalEntry, Sim, SimHandle, SimOptions};
+use std::path::{Path, PathBuf};
+
+/// An emulator serving real HTTP on 127.0.0.1, on its own runtime.
+pub struct TestSim {
+    pub rt: tokio::runtime::Runtime,
+    pub handle: SimHandle,
+}
+
+impl TestSim {
+    pub fn start(opts: SimOptions) -> TestSim {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sim = Sim::new(opts).unwrap();
+        let handle = rt.block_on(sim.start("127.0.0.1:0".parse().unwrap())).unwrap();
+        TestSim { rt, handle }
+    }
+
+    pub fn fleet(n: usize) -> TestSim {
+        TestSim::start(SimOptions { fleet: Some(n), ..SimOptions::default() })
+    }
+
+    pub fn url(&self, device: &str) -> String {
+        self.handle.device_url(device)
+    }
+
+    pub fn seed(&self, device: &str, seed: serde_json::Value) {
+        let seed: DeviceSeed = serde_json::from_value(seed).unwrap();
+        self.handle.sim.seed_device(device, &seed).unwrap();
+    }
+
+    pub fn journal(&self, device: &str) -> Vec<JournalEntry> {
+        self.handle.sim.journal().into_iter().filter(|j| j.device == device).collect()
+    }
+
+    /// Writes only (POST/PUT/DELETE on /api/v1/dhcp...), as "METHOD path status".
+    pub fn writes(&self, device: &str) -> Vec<String> {
+        self.journal(device)
+            .into_iter()
+            .filter(|j| j.method != "GET" && j.path.starts_with("/api/v1/dhcp"))
+            .map(|j| format!("{} {} {}", j.method, j.path, j.status))
+            .collect()
+    }
+
+    pub fn clear_journal(&self) {
+        self.handle.sim.clear_journal();
+    }
+
+    pub fn faults(&self, f: Faults) {
+        self.handle.sim.set_faults(f);
+    }
+
+    pub fn state(&self, device: &str) -> DeviceSeed {
+        self.handle.sim.device_state(device).unwrap()
+    }
+}
+
+/// A temporary config repository.
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+}
+
+impl Repo {
+    pub fn new(inventory: &str) -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("devices")).unwrap();
+        std::fs::write(dir.path().join("dhcpform.yaml"), inventory).unwrap();
+        Repo { dir }
+    }
+
+    /// An inventory of IOS XE devices at the given URLs, with extra settings lines.
+    pub fn ios(devices: &[(&str, &str)], settings: &str) -> Repo {
+        let mut inv = format!("settings:\n  timeout: 10s\n{settings}devices:\n");
+        for (name, url) in devices {
+            inv.push_str(&format!("  {name}:\n    platform: ios-xe\n    url: {url}\n    auth: {{ username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n"));
+        }
+        Repo::new(&inv)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn desired(&self, device: &str, yaml: &str) {
+        self.write(&format!("devices/{device}.yaml"), yaml);
+    }
+
+    pub fn file(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+}
+
+/// The built binary, with the emulator's default credentials in the environment.
+pub fn dhcpform() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("dhcpform").unwrap();
+    c.env("DHCPFORM_TEST_USER", "admin").env("DHCPFORM_TEST_PASS", "admin").env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str], dir: &Path) -> Run {
+    let out = dhcpform().args(args).arg(dir).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
