@@ -1,7 +1,7 @@
 //! `dhcpform validate` through the built binary: examples, exit codes, hostile input.
 
 mod common;
-use common::{run, Repo};
+use common::{Repo, run};
 use std::path::Path;
 
 #[test]
@@ -24,11 +24,18 @@ fn every_example_validates_cleanly() {
 #[test]
 fn invalid_repo_exits_1_with_all_diagnostics() {
     let repo = Repo::new("devices:\n  r1:\n    platform: ios-xe\n    url: sim://r1\n");
-    repo.desired("r1", "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: 99h\n");
+    repo.desired(
+        "r1",
+        "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: 99h\n",
+    );
     let r = run(&["validate", "--color", "never"], repo.path());
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("has host bits set"), "{}", r.stderr);
-    assert!(r.stderr.contains("lease hours must be 0-23"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("lease hours must be 0-23"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("invalid: 2 error(s)"), "{}", r.stderr);
 }
 
@@ -53,7 +60,9 @@ fn hostile(device_file: &[u8]) -> common::Run {
 fn ten_megabyte_file_is_refused() {
     let mut big = b"pools:\n".to_vec();
     while big.len() < 10 * 1024 * 1024 {
-        big.extend_from_slice(b"  # padding padding padding padding padding padding padding padding\n");
+        big.extend_from_slice(
+            b"  # padding padding padding padding padding padding padding padding\n",
+        );
     }
     let r = hostile(&big);
     assert!(r.stderr.contains("may be at most"), "{}", r.stderr);
@@ -75,14 +84,24 @@ fn alias_bomb_is_refused() {
         "server:\n  excluded-addresses: &a [&b [&c [&d [x, x, x, x, x, x, x, x, x, x], *d, *d, *d, *d, *d, *d, *d, *d, *d], *c, *c, *c, *c, *c, *c, *c, *c, *c], *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  relay-agents:\n    Gi1: [{uses}]\n"
     );
     let r = hostile(bomb.as_bytes());
-    assert!(r.stderr.contains("alias replay limit exceeded"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("alias replay limit exceeded"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn binary_garbage_is_refused() {
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let r = hostile(&garbage);
-    assert!(r.stderr.contains("not UTF-8") || r.stderr.contains("binary data"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not UTF-8") || r.stderr.contains("binary data"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -94,5 +113,10 @@ fn nul_bytes_are_refused() {
 #[test]
 fn non_utf8_points_at_the_byte() {
     let r = hostile(b"pools:\n  caf\xe9:\n    dynamic: {address-range: 10.0.0.0/24}\n");
-    assert!(r.stderr.contains("not UTF-8 text (invalid byte at offset 12)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("not UTF-8 text (invalid byte at offset 12)"),
+        "{}",
+        r.stderr
+    );
 }

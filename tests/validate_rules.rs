@@ -18,10 +18,16 @@ fn render(rule: &str) -> (String, usize, usize) {
         std::fs::write(dir.path().join("devices/r1.yaml"), VALID_DEVICE).unwrap();
     } else {
         std::fs::write(dir.path().join("dhcpform.yaml"), INVENTORY).unwrap();
-        std::fs::copy(fixtures.join(format!("{rule}.yaml")), dir.path().join("devices/r1.yaml")).unwrap();
+        std::fs::copy(
+            fixtures.join(format!("{rule}.yaml")),
+            dir.path().join("devices/r1.yaml"),
+        )
+        .unwrap();
     }
     let (_, diags) = load_repo(dir.path());
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
     let mut out = String::new();
     for d in &diags.0 {
         handler.render_report(&mut out, d).unwrap();
@@ -90,10 +96,21 @@ fn every_problem_of_a_file_is_reported_at_once() {
 #[test]
 fn fixtures_have_tests() {
     // every fixture file is exercised by a rule! above
-    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_rules.rs")).unwrap();
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validate")).unwrap() {
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_rules.rs"),
+    )
+    .unwrap();
+    for entry in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validate"))
+            .unwrap()
+    {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let rule = name.trim_end_matches(".yaml").trim_end_matches(".inventory");
-        assert!(src.contains(&format!("\"{rule}\"")), "fixture {name} has no test");
+        let rule = name
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".inventory");
+        assert!(
+            src.contains(&format!("\"{rule}\"")),
+            "fixture {name} has no test"
+        );
     }
 }

@@ -218,7 +218,10 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
         let key = rest.split(',').next().unwrap_or(rest).trim();
         return (
             format!("duplicate key `{key}`"),
-            Some("a key may appear only once in a mapping: remove or merge the repeated entry".into()),
+            Some(
+                "a key may appear only once in a mapping: remove or merge the repeated entry"
+                    .into(),
+            ),
         );
     }
     (msg.to_string(), None)

@@ -219,7 +219,7 @@ impl DeviceSim {
     pub fn from_seed(seed: &DeviceSeed) -> Result<DeviceSim, String> {
         let mut d = DeviceSim::default();
         if let Some(dhcp) = &seed.dhcp {
-            d.put_server(dhcp)
+            d.load_server(dhcp)
                 .map_err(|r| format!("dhcp: {}", refusal_text(&r)))?;
         }
         for p in &seed.pools {
@@ -277,6 +277,11 @@ impl DeviceSim {
         if !m.contains_key("excluded-addresses") && !m.contains_key("excluded-address") {
             return Err(Refusal::Bad("excluded-addresses is mandatory".into()));
         }
+        self.load_server(body)
+    }
+
+    /// Takes a server body in answer form (a seed or persisted state: omitted lists are empty).
+    pub fn load_server(&mut self, body: &Value) -> Result<(), Refusal> {
         let s = wire::parse_server(body)?;
         self.server_answer = server_answer(body, &s);
         self.server = s;

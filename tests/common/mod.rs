@@ -12,14 +12,23 @@ pub struct TestSim {
 
 impl TestSim {
     pub fn start(opts: SimOptions) -> TestSim {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let sim = Sim::new(opts).unwrap();
-        let handle = rt.block_on(sim.start("127.0.0.1:0".parse().unwrap())).unwrap();
+        let handle = rt
+            .block_on(sim.start("127.0.0.1:0".parse().unwrap()))
+            .unwrap();
         TestSim { rt, handle }
     }
 
     pub fn fleet(n: usize) -> TestSim {
-        TestSim::start(SimOptions { fleet: Some(n), ..SimOptions::default() })
+        TestSim::start(SimOptions {
+            fleet: Some(n),
+            ..SimOptions::default()
+        })
     }
 
     pub fn url(&self, device: &str) -> String {
@@ -32,7 +41,12 @@ impl TestSim {
     }
 
     pub fn journal(&self, device: &str) -> Vec<JournalEntry> {
-        self.handle.sim.journal().into_iter().filter(|j| j.device == device).collect()
+        self.handle
+            .sim
+            .journal()
+            .into_iter()
+            .filter(|j| j.device == device)
+            .collect()
     }
 
     /// Writes only (POST/PUT/DELETE on /api/v1/dhcp...), as "METHOD path status".
@@ -101,7 +115,10 @@ impl Repo {
 /// The built binary, with the emulator's default credentials in the environment.
 pub fn dhcpform() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("dhcpform").unwrap();
-    c.env("DHCPFORM_TEST_USER", "admin").env("DHCPFORM_TEST_PASS", "admin").env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    c.env("DHCPFORM_TEST_USER", "admin")
+        .env("DHCPFORM_TEST_PASS", "admin")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
     c
 }
 
