@@ -1,4 +1,5 @@
 //! The committed JSON Schemas match the ones generated from the Rust types.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use dhcpform::cli::SchemaKind;
 

@@ -1,5 +1,6 @@
 //! The emulator driven with plain HTTP requests (reqwest directly, not dhcpform's client),
 //! replaying the request examples of the Cisco document and checking the documented behaviour.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::TestSim;

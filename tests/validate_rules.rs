@@ -1,5 +1,6 @@
 //! One fixture per validation rule (tests/fixtures/validate): each must fire at the right place.
 //! The rendered diagnostic (no colour, 100 columns) is snapshotted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use dhcpform::validate::load_repo;
 use std::path::Path;

@@ -1,4 +1,5 @@
 //! Shared test helpers: an emulator on loopback, temporary repositories, the built binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use dhcpform::sim::{DeviceSeed, Faults, JournalEntry, Sim, SimHandle, SimOptions};
