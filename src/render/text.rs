@@ -107,7 +107,12 @@ fn device(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     if !d.operations.is_empty() {
         writeln!(out, "  calls, in order:")?;
         for (i, op) in d.operations.iter().enumerate() {
-            writeln!(out, "    {}. {} {}", i + 1, op.method, op.path)?;
+            let target = if op.method == "POST" {
+                format!(" ({})", op.resource)
+            } else {
+                String::new()
+            };
+            writeln!(out, "    {}. {} {}{target}", i + 1, op.method, op.path)?;
         }
     }
     for g in &d.safety.gates {
