@@ -1,4 +1,5 @@
 //! `dhcpform plan` and `import` end to end: the built binary against the emulator over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::{Repo, TestSim, run};
