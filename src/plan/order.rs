@@ -191,3 +191,115 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
     }
     ops
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LeaseDuration, Pool, PoolKind, PoolOptions};
+    use std::collections::BTreeMap;
+
+    fn dynamic(net: &str) -> Pool {
+        Pool {
+            kind: PoolKind::Dynamic {
+                network: net.parse().unwrap(),
+                lease: LeaseDuration::default(),
+            },
+            options: PoolOptions::default(),
+        }
+    }
+
+    fn plan(
+        live: &[(&str, &str)],
+        desired: &[(&str, &str)],
+    ) -> (Vec<String>, Vec<(String, Action)>) {
+        let to_map = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(n, net)| (n.to_string(), dynamic(net)))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let live = LiveConfig {
+            server: Server::default(),
+            pools: to_map(live),
+        };
+        let desired = DeviceConfig {
+            server: None,
+            pools: Some(to_map(desired)),
+        };
+        let mut d = crate::plan::diff::diff(&desired, &live, true);
+        let ops = operations(&desired, &live, &mut d);
+        let ops = ops
+            .iter()
+            .map(|o| format!("{} {}", o.method, o.path))
+            .collect();
+        (
+            ops,
+            d.changes
+                .iter()
+                .map(|c| (c.resource.clone(), c.action))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_chain_of_moves_is_ordered_so_nothing_overlaps() {
+        // c moves off 10.0.2.0/24, b moves onto it, a moves onto b's old network
+        let (ops, _) = plan(
+            &[
+                ("a", "10.0.0.0/24"),
+                ("b", "10.0.1.0/24"),
+                ("c", "10.0.2.0/24"),
+            ],
+            &[
+                ("a", "10.0.1.0/24"),
+                ("b", "10.0.2.0/24"),
+                ("c", "10.0.3.0/24"),
+            ],
+        );
+        assert_eq!(
+            ops,
+            vec![
+                "PUT /api/v1/dhcp/pool/c",
+                "PUT /api/v1/dhcp/pool/b",
+                "PUT /api/v1/dhcp/pool/a"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_swap_becomes_one_replacement() {
+        let (ops, changes) = plan(
+            &[("a", "10.0.0.0/24"), ("b", "10.0.1.0/24")],
+            &[("a", "10.0.1.0/24"), ("b", "10.0.0.0/24")],
+        );
+        assert_eq!(
+            changes,
+            vec![
+                ("pool/a".into(), Action::Replace),
+                ("pool/b".into(), Action::Update)
+            ]
+        );
+        assert_eq!(
+            ops,
+            vec![
+                "DELETE /api/v1/dhcp/pool/a",
+                "PUT /api/v1/dhcp/pool/b",
+                "POST /api/v1/dhcp/pool"
+            ]
+        );
+    }
+
+    #[test]
+    fn server_only_change_is_a_single_put() {
+        let live = LiveConfig::default();
+        let mut s = Server::default();
+        s.excluded_addresses.insert("10.0.0.1".parse().unwrap());
+        let desired = DeviceConfig {
+            server: Some(s.clone()),
+            pools: None,
+        };
+        let mut d = crate::plan::diff::diff(&desired, &live, true);
+        let ops = operations(&desired, &live, &mut d);
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].body, Some(wire::server_body(&s)));
+    }
+}
