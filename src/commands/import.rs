@@ -38,7 +38,7 @@ pub fn run(global: &Global, dir: &Path, device: &str, write: bool) -> Result<Exi
         c.logout().await;
         session.close().await;
         let live = live.map_err(miette::Report::new)?;
-        let header = format!("# yaml-language-server: $schema=https://dhcpform.dev/schemas/ios-xe.schema.json\n# imported from device {device} by dhcpform import\n");
+        let header = format!("# yaml-language-server: $schema=../schemas/ios-xe.schema.json\n# imported from device {device} by dhcpform import\n");
         let text = crate::manifest::ios_xe::render(&DeviceConfig { server: Some(live.server), pools: Some(live.pools) }, &header);
         if write {
             if let Some(parent) = entry.desired.parent() {

@@ -419,6 +419,8 @@ impl Inner {
             match created {
                 Some(Ok(d)) => {
                     self.devices.insert(name.to_string(), d);
+                    // a device seeded on first use keeps that state (its leases) from now on
+                    self.persist(name);
                 }
                 Some(Err(msg)) => return Err(error(StatusCode::INTERNAL_SERVER_ERROR, 500, &msg)),
                 None => {
