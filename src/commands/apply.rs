@@ -73,8 +73,8 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
         }
         let entries: Vec<_> = selected.iter().map(|i| session.repo.devices[*i].0.clone()).collect();
         session.start_sim(&entries).await.map_err(|e| miette::miette!("{e}"))?;
-        let targets = session.targets(&selected);
-        let mut planned = plan_all(&session, &targets, a.force, false, true).await;
+        let session = std::sync::Arc::new(session);
+        let mut planned = plan_all(&session, &selected, a.force, false, true).await;
         let mut reports: Vec<DeviceReport> = Vec::new();
 
         // With a saved plan: the saved operations run, after the live digest check.
@@ -158,8 +158,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
                 c.logout().await;
             }
         }
-        drop(targets);
-        session.close().await;
+        Session::close_shared(session).await;
         reports.sort_by(|a, b| a.device.cmp(&b.device));
         print_reports(&reports);
         Ok(exit_code(&reports))

@@ -24,7 +24,7 @@ pub fn run(global: &Global, dir: &Path, device: &str, write: bool) -> Result<Exi
         }
         let Some(inventory) = inventory else { return Ok(Exit::Error) };
         let repo = crate::validate::Repo { inventory, devices: vec![] };
-        let mut session = Session { repo, sim: None, log: None, parallelism: 1, global: global.clone() };
+        let mut session = Session { repo, sim: None, log: None, parallelism: 1, global: global.clone(), http: Default::default() };
         if global.verbose {
             session.log = Some(std::sync::Arc::new(|l: &str| eprintln!("{l}")));
         }

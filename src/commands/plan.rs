@@ -48,14 +48,13 @@ pub fn run(global: &Global, a: PlanArgs) -> Result<Exit, miette::Report> {
             .start_sim(&entries)
             .await
             .map_err(|e| miette::miette!("{e}"))?;
-        let targets = session.targets(&selected);
-        let planned = plan_all(&session, &targets, false, a.drift, false).await;
+        let session = std::sync::Arc::new(session);
+        let planned = plan_all(&session, &selected, false, a.drift, false).await;
         let plan = PlanFile {
             format_version: FORMAT_VERSION,
             devices: planned.into_iter().map(|p| p.plan).collect(),
         };
-        drop(targets);
-        session.close().await;
+        Session::close_shared(session).await;
         super::out!("{}", render(global, &plan, a.format));
         let errors: Vec<&str> = plan
             .devices

@@ -20,6 +20,7 @@ pub struct Session {
     pub log: Option<Logger>,
     pub parallelism: usize,
     pub global: Global,
+    pub http: crate::device::http::HttpCache,
 }
 
 /// A device chosen for this run.
@@ -61,6 +62,7 @@ impl Session {
             log,
             parallelism,
             global: global.clone(),
+            http: Default::default(),
         })
     }
 
@@ -153,6 +155,7 @@ impl Session {
             entry,
             &self.repo.inventory.settings,
             &base,
+            &self.http,
             self.log.clone(),
         )
     }
@@ -160,6 +163,13 @@ impl Session {
     pub async fn close(self) {
         if let Some(s) = self.sim {
             s.shutdown().await;
+        }
+    }
+
+    /// Closes a shared session once every task has let go of it.
+    pub async fn close_shared(session: Arc<Session>) {
+        if let Ok(s) = Arc::try_unwrap(session) {
+            s.close().await;
         }
     }
 
@@ -254,32 +264,58 @@ pub async fn plan_device(session: &Session, t: &Target<'_>, force: bool, drift: 
 /// Plans every target concurrently (at most `parallelism` at once), in name order. Tokens are
 /// released after planning unless `keep` (apply keeps them for the writes).
 pub async fn plan_all(
-    session: &Session,
-    targets: &[Target<'_>],
+    session: &Arc<Session>,
+    selected: &[usize],
     force: bool,
     drift: bool,
     keep: bool,
 ) -> Vec<Planned> {
-    let sem = session.semaphore();
-    let progress = super::progress(&session.global, targets.len());
-    let futs = targets.iter().map(|t| {
-        let sem = &sem;
-        let progress = &progress;
-        async move {
+    // One task per device, so reading and planning use every core.
+    let sem = Arc::new(session.semaphore());
+    let progress = super::progress(&session.global, selected.len());
+    let mut set = tokio::task::JoinSet::new();
+    for (k, &i) in selected.iter().enumerate() {
+        let (session, sem, progress) = (session.clone(), sem.clone(), progress.clone());
+        set.spawn(async move {
+            let Some((entry, desired)) = session.repo.devices.get(i) else {
+                return (k, None);
+            };
+            let t = Target { entry, desired };
             let planned = {
                 let _permit = sem.acquire().await;
-                plan_device(session, t, force, drift).await
+                plan_device(&session, &t, force, drift).await
             };
             progress.inc(1);
             if !keep && let Some(Client::IosXe(c)) = &planned.client {
                 c.logout().await;
             }
-            planned
+            (k, Some(planned))
+        });
+    }
+    let mut out: Vec<Option<Planned>> = (0..selected.len()).map(|_| None).collect();
+    while let Some(res) = set.join_next().await {
+        if let Ok((k, Some(p))) = res {
+            out[k] = Some(p);
         }
-    });
-    let out = futures::future::join_all(futs).await;
+    }
     progress.finish_and_clear();
-    out
+    out.into_iter()
+        .zip(selected)
+        .map(|(p, &i)| {
+            p.unwrap_or_else(|| {
+                let e = &session.repo.devices[i].0;
+                Planned {
+                    plan: DevicePlan::failed(
+                        &e.name,
+                        platform_name(e.platform),
+                        "internal error while planning this device".into(),
+                    ),
+                    client: None,
+                    live: None,
+                }
+            })
+        })
+        .collect()
 }
 
 /// Findings as a plain list, for callers that only count.

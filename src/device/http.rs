@@ -60,7 +60,7 @@ pub enum DeviceError {
         url: String,
         detail: String,
     },
-    #[error("device {device}: {message}")]
+    #[error("{message}")]
     Setup { device: String, message: String },
 }
 
@@ -144,10 +144,45 @@ pub struct Http {
     log: Option<Logger>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct TlsOptions {
     pub ca_pem: Option<Vec<u8>>,
     pub insecure: bool,
+}
+
+/// Clients shared between devices with the same TLS options and timeout: building a TLS client
+/// is costly, and a shared one reuses its connection pool.
+#[derive(Default)]
+pub struct HttpCache {
+    clients: std::sync::Mutex<std::collections::HashMap<(TlsOptions, Duration), reqwest::Client>>,
+}
+
+impl HttpCache {
+    pub fn get(
+        &self,
+        timeout: Duration,
+        retries: u32,
+        tls: &TlsOptions,
+        log: Option<Logger>,
+    ) -> Result<Http, String> {
+        let mut map = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (tls.clone(), timeout);
+        let client = match map.get(&key) {
+            Some(c) => c.clone(),
+            None => {
+                let c = Http::build_client(timeout, tls)?;
+                map.insert(key, c.clone());
+                c
+            }
+        };
+        Ok(Http {
+            client,
+            timeout,
+            retries,
+            min_backoff: Duration::from_millis(100),
+            log,
+        })
+    }
 }
 
 impl Http {
@@ -157,10 +192,20 @@ impl Http {
         tls: &TlsOptions,
         log: Option<Logger>,
     ) -> Result<Http, String> {
+        let client = Http::build_client(timeout, tls)?;
+        Ok(Http {
+            client,
+            timeout,
+            retries,
+            min_backoff: Duration::from_millis(100),
+            log,
+        })
+    }
+
+    fn build_client(timeout: Duration, tls: &TlsOptions) -> Result<reqwest::Client, String> {
         let mut b = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .pool_max_idle_per_host(64)
             .user_agent(concat!("dhcpform/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &tls.ca_pem {
             let cert = reqwest::Certificate::from_pem(pem)
@@ -170,16 +215,8 @@ impl Http {
         if tls.insecure {
             b = b.danger_accept_invalid_certs(true);
         }
-        let client = b
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Http {
-            client,
-            timeout,
-            retries,
-            min_backoff: Duration::from_millis(100),
-            log,
-        })
+        b.build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))
     }
 
     fn log(&self, line: impl FnOnce() -> String) {

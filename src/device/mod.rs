@@ -6,7 +6,7 @@ pub mod http;
 pub mod ios_xe;
 
 use crate::inventory::{DeviceEntry, Endpoint, Settings};
-use http::{DeviceError, Http, Logger, Secret, TlsOptions};
+use http::{DeviceError, HttpCache, Logger, Secret, TlsOptions};
 
 /// A client for one device.
 pub enum Client {
@@ -42,6 +42,7 @@ pub fn connect(
     entry: &DeviceEntry,
     settings: &Settings,
     sim_base: &dyn Fn(&str) -> Option<String>,
+    cache: &HttpCache,
     log: Option<Logger>,
 ) -> Result<Client, DeviceError> {
     let setup = |message: String| DeviceError::Setup {
@@ -66,7 +67,9 @@ pub fn connect(
         ca_pem,
         insecure: entry.tls.insecure_skip_verify,
     };
-    let http = Http::new(settings.timeout, settings.retries, &tls, log).map_err(setup)?;
+    let http = cache
+        .get(settings.timeout, settings.retries, &tls, log)
+        .map_err(setup)?;
     match entry.platform {
         crate::inventory::Platform::IosXe => {
             let user_secret = env_secret(&entry.name, &entry.auth.username_env, "username")?;

@@ -249,6 +249,11 @@ impl Sim {
         );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            use axum::serve::ListenerExt;
+            // answers go out at once, not held back by Nagle's algorithm
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.await;
