@@ -1,0 +1,272 @@
+//! Device selection, sharding, prune, colour, leases clear, schema and completions through the
+//! built binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{Repo, TestSim, run};
+use serde_json::json;
+
+fn fleet_repo(sim: &TestSim, n: usize) -> Repo {
+    let names: Vec<String> = (0..n).map(|i| format!("site-{i:02}")).collect();
+    let urls: Vec<String> = names.iter().map(|d| sim.url(d)).collect();
+    let devices: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&urls)
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    let repo = Repo::ios(&devices, "");
+    for (i, n) in names.iter().enumerate() {
+        repo.desired(
+            n,
+            &format!("pools:\n  p:\n    dynamic: {{ address-range: 10.{i}.0.0/24 }}\n"),
+        );
+    }
+    repo
+}
+
+fn planned_devices(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.contains(" to create,"))
+        .map(|l| l.split(':').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn device_globs_and_excludes_select_devices() {
+    let sim = TestSim::fleet(16);
+    let repo = fleet_repo(&sim, 6);
+    let r = run(
+        &["plan", "--device", "site-0[1-3]", "--exclude", "site-02"],
+        repo.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(planned_devices(&r.stdout), vec!["site-01", "site-03"]);
+    let r = run(&["plan", "--device", "nothing-*"], repo.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no device matches nothing-*"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn shards_partition_the_fleet_stably() {
+    let sim = TestSim::fleet(16);
+    let repo = fleet_repo(&sim, 9);
+    let mut all = vec![];
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let a = run(&["plan", "--shard", &shard], repo.path());
+        let b = run(&["plan", "--shard", &shard], repo.path());
+        assert_eq!(
+            planned_devices(&a.stdout),
+            planned_devices(&b.stdout),
+            "stable"
+        );
+        all.extend(planned_devices(&a.stdout));
+    }
+    all.sort();
+    let want: Vec<String> = (0..9).map(|i| format!("site-{i:02}")).collect();
+    assert_eq!(all, want, "every device in exactly one shard");
+    assert_eq!(
+        run(&["plan", "--shard", "4/3"], repo.path()).code,
+        2,
+        "clap rejects a bad shard"
+    );
+}
+
+#[test]
+fn prune_off_leaves_unmanaged_pools_alone() {
+    let sim = TestSim::fleet(2);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "keep", "dynamic": {"address-range": "10.1.0.0/24"}}]}),
+    );
+    let repo = Repo::new(&format!(
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    prune: false\n    auth: {{ username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
+        sim.url("r1")
+    ));
+    repo.desired(
+        "r1",
+        "pools:\n  new:\n    dynamic: { address-range: 10.2.0.0/24 }\n",
+    );
+    let r = run(&["plan"], repo.path());
+    assert!(
+        r.stdout
+            .contains("r1: 1 to create, 0 to update, 0 to delete"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("unmanaged pools left alone (prune: false): keep"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(run(&["apply", "--yes"], repo.path()).code, 0);
+    let pools: Vec<String> = sim
+        .state("r1")
+        .pools
+        .iter()
+        .map(|p| p["poolName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(pools, vec!["keep", "new"]);
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let sim = TestSim::fleet(2);
+    let repo = fleet_repo(&sim, 1);
+    let always = common::dhcpform()
+        .args(["plan", "--color", "always"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&always.stdout).contains("\u{1b}[32m+"),
+        "green additions"
+    );
+    // auto: not a terminal here, and NO_COLOR is set by the helper
+    let auto = common::dhcpform()
+        .args(["plan"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&auto.stdout).contains('\u{1b}'));
+    let never = common::dhcpform()
+        .args(["plan", "--color", "never"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&never.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn leases_clear_one_and_all() {
+    let sim = TestSim::fleet(2);
+    sim.seed("r1", json!({"pools": [{"poolName": "p", "dynamic": {"address-range": "10.1.0.0/24"}}], "clients": [{"pool": "p", "count": 3}]}));
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    repo.desired(
+        "r1",
+        "pools:\n  p:\n    dynamic: { address-range: 10.1.0.0/24 }\n",
+    );
+    let r = run(&["leases", "--format", "json"], repo.path());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["leases"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        v["utilisation"][0],
+        json!({"device": "r1", "pool": "p", "used": 3, "total": 254, "percent": 1})
+    );
+    let r = common::dhcpform()
+        .args([
+            "leases", "clear", "--device", "r1", "--ip", "10.1.0.2", "--yes",
+        ])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert_eq!(sim.state("r1").bindings.len(), 2);
+    let r = common::dhcpform()
+        .args([
+            "leases",
+            "clear",
+            "--device",
+            "r1",
+            "--ip",
+            "10.1.0.99",
+            "--yes",
+        ])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&r.stderr)
+            .contains("device answered 404: no binding for 10.1.0.99")
+    );
+    let r = common::dhcpform()
+        .args(["leases", "clear", "--device", "r1", "--all", "--yes"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    assert!(sim.state("r1").bindings.is_empty());
+    let no_yes = common::dhcpform()
+        .args(["leases", "clear", "--device", "r1", "--all"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        no_yes.status.code(),
+        Some(1),
+        "needs --yes without a terminal"
+    );
+}
+
+#[test]
+fn schema_and_completions_print() {
+    let s = common::dhcpform()
+        .args(["schema", "plan"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["title"], "PlanFile");
+    let c = common::dhcpform()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&c.stdout).contains("dhcpform"));
+    assert_eq!(c.status.code(), Some(0));
+}
+
+#[test]
+fn markdown_is_capped_with_a_note() {
+    use dhcpform::plan::{Action, Change, DevicePlan, PlanFile};
+    let big: Vec<DevicePlan> = (0..400)
+        .map(|i| {
+            let mut d = DevicePlan::failed(&format!("dev-{i:03}"), "ios-xe", String::new());
+            d.error = None;
+            d.changes = (0..5)
+                .map(|k| Change {
+                    resource: format!("pool/pool-{k}"),
+                    action: Action::Create,
+                    before: None,
+                    after: Some(json!({"kind": {"dynamic": {"network": format!("10.{k}.0.0/24"), "lease": "1d"}}, "options": {"domain_name": null, "default_gateway": [], "dns_servers": [], "netbios_name_servers": [], "netbios_node_type": null}})),
+                    fields: vec![],
+                    reason: None,
+                })
+                .collect();
+            d
+        })
+        .collect();
+    let mut out = String::new();
+    dhcpform::render::markdown::render(
+        &mut out,
+        &PlanFile {
+            format_version: 1,
+            devices: big,
+        },
+    )
+    .unwrap();
+    assert!(
+        out.chars().count() <= dhcpform::render::markdown::MAX_CHARS,
+        "{}",
+        out.len()
+    );
+    assert!(
+        out.contains("| `dev-399` | 5 | 0 | 0 | changes |"),
+        "the summary table lists every device"
+    );
+    assert!(
+        out.contains("_Cut to stay under 60000 characters"),
+        "says what was cut"
+    );
+    assert!(out.contains("+  dynamic:"));
+}
