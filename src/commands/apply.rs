@@ -86,7 +86,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
                 }
                 if old.live_digest.is_some() && old.live_digest != p.plan.live_digest {
                     let mut r = DeviceReport::new(&old.device);
-                    let before: Option<LiveConfig> = old.live.clone().and_then(|v| serde_json::from_value(v).ok());
+                    let before: Option<LiveConfig> = old.live.clone();
                     let what = match (&before, &p.live) {
                         (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
                         _ => "its state".into(),
@@ -138,7 +138,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
                 async move {
                     let target = session.repo.devices.iter().find(|(e, _)| e.name == p.plan.device);
                     let prune = target.map(|(e, _)| e.prune).unwrap_or(true);
-                    let desired: DeviceConfig = p.plan.desired.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+                    let desired: DeviceConfig = p.plan.desired.clone().unwrap_or_default();
                     let report = match &p.client {
                         Some(Client::IosXe(c)) => {
                             let _permit = sem.acquire().await;

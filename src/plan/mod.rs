@@ -139,10 +139,12 @@ pub struct DevicePlan {
     pub findings: Vec<Finding>,
     /// Canonical live state at planning time (lets a stale saved plan say what changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub live: Option<Value>,
+    #[schemars(with = "Option<Value>")]
+    pub live: Option<LiveConfig>,
     /// Canonical desired state (lets `apply --plan` check convergence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Value>,
+    #[schemars(with = "Option<Value>")]
+    pub desired: Option<DeviceConfig>,
 }
 
 impl DevicePlan {
@@ -206,7 +208,7 @@ pub fn plan_ios_xe(
         unmanaged: d.unmanaged,
         safety,
         findings: vec![],
-        live: serde_json::to_value(live).ok(),
-        desired: serde_json::to_value(desired).ok(),
+        live: Some(live.clone()),
+        desired: Some(desired.clone()),
     }
 }

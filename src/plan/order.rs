@@ -33,7 +33,9 @@ fn server_put(s: &Server, expect: &Server) -> Operation {
 
 /// Orders the updates of dynamic pools so that a pool moves onto a network only after every
 /// pool currently on it has moved away. Returns the order and the pools that had to become
-/// replacements to break cycles.
+/// replacements to break cycles. O((n + e) log n): live dynamic pools never overlap (a device
+/// refuses that), so the current networks sorted by start have sorted ends too, and the pools a
+/// new network overlaps form one run found by binary search.
 fn order_updates(
     updates: &[String],
     desired: &DeviceConfig,
@@ -47,50 +49,60 @@ fn order_updates(
             .and_then(|p| p.kind.network())
     };
     let cur_net = |n: &String| live.pools.get(n).and_then(|p| p.kind.network());
-    let overlaps =
-        |a: ipnet::Ipv4Net, b: ipnet::Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
-    // deps[a] = pools that must be written before a
-    let mut deps: BTreeMap<String, BTreeSet<String>> = updates
+    let span = |n: ipnet::Ipv4Net| (u32::from(n.network()), u32::from(n.broadcast()));
+    let mut current: Vec<(u32, u32, &String)> = updates
         .iter()
-        .map(|u| (u.clone(), BTreeSet::new()))
+        .filter_map(|u| cur_net(u).map(|n| (span(n).0, span(n).1, u)))
         .collect();
+    current.sort();
+    // after[b] = pools that may move only once b has moved
+    let mut after: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+    let mut indegree: BTreeMap<&String, usize> = updates.iter().map(|u| (u, 0)).collect();
     for a in updates {
         let Some(na) = new_net(a) else { continue };
-        for b in updates {
-            if a != b
-                && let Some(cb) = cur_net(b)
-                && overlaps(na, cb)
-            {
-                deps.entry(a.clone()).or_default().insert(b.clone());
+        let (start, end) = span(na);
+        let first = current.partition_point(|(_, e, _)| *e < start);
+        for (s, _, b) in &current[first..] {
+            if *s > end {
+                break;
+            }
+            if *b != a {
+                after.entry(b).or_default().push(a);
+                *indegree.entry(a).or_default() += 1;
             }
         }
     }
+    let mut ready: BTreeSet<&String> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
+    let mut left: BTreeSet<&String> = indegree.keys().copied().collect();
     let mut order = Vec::new();
     let mut replaced = Vec::new();
-    while !deps.is_empty() {
-        let ready: Vec<String> = deps
-            .iter()
-            .filter(|(_, d)| d.is_empty())
-            .map(|(n, _)| n.clone())
-            .collect();
-        let done = if ready.is_empty() {
-            // A cycle: the first remaining pool becomes a replacement (deleted before, created
-            // after the others move).
-            let Some(victim) = deps.keys().next().cloned() else {
-                break;
-            };
-            replaced.push(victim.clone());
-            vec![victim]
-        } else {
-            order.extend(ready.iter().cloned());
-            ready
+    while !left.is_empty() {
+        let next = match ready.pop_first() {
+            Some(n) => {
+                order.push(n.clone());
+                n
+            }
+            None => {
+                // A cycle: the first remaining pool becomes a replacement (deleted before,
+                // created after the others move).
+                let Some(victim) = left.first().copied() else {
+                    break;
+                };
+                replaced.push(victim.clone());
+                victim
+            }
         };
-        for n in &done {
-            deps.remove(n);
-        }
-        for d in deps.values_mut() {
-            for n in &done {
-                d.remove(n);
+        left.remove(next);
+        for a in after.get(next).into_iter().flatten() {
+            if let Some(d) = indegree.get_mut(a) {
+                *d = d.saturating_sub(1);
+                if *d == 0 && left.contains(a) {
+                    ready.insert(a);
+                }
             }
         }
     }
