@@ -440,17 +440,8 @@ fn no_credential_appears_in_output_logs_or_plan_files() {
 
 #[test]
 fn global_put_is_not_sent_over_a_concurrent_edit() {
-    use dhcpform::device::http::{Http, Secret, TlsOptions};
-    use dhcpform::device::ios_xe::IosXe;
     let (sim, _repo) = setup("");
-    let http = Http::new(
-        std::time::Duration::from_secs(5),
-        0,
-        &TlsOptions::default(),
-        None,
-    )
-    .unwrap();
-    let client = IosXe::new(http, &sim.url("r1"), "admin", Secret::new("admin"));
+    let client = common::ios_client(&sim.url("r1"));
     sim.rt.block_on(async {
         let live = client.read().await.unwrap();
         let lowered = {
@@ -503,17 +494,8 @@ fn global_put_is_not_sent_over_a_concurrent_edit() {
 
 #[test]
 fn an_expired_token_is_renewed_once() {
-    use dhcpform::device::http::{Http, Secret, TlsOptions};
-    use dhcpform::device::ios_xe::IosXe;
     let (sim, _repo) = setup("");
-    let http = Http::new(
-        std::time::Duration::from_secs(5),
-        0,
-        &TlsOptions::default(),
-        None,
-    )
-    .unwrap();
-    let client = IosXe::new(http, &sim.url("r1"), "admin", Secret::new("admin"));
+    let client = common::ios_client(&sim.url("r1"));
     sim.rt.block_on(async {
         client.read().await.unwrap();
         reqwest::Client::new()
@@ -535,6 +517,7 @@ fn an_expired_token_is_renewed_once() {
     assert_eq!(tokens, 2, "{j:?}");
     assert!(j.contains(&("GET /api/v1/dhcp".to_string(), 401)));
     // wrong credentials: the 401 of the token service is not retried forever
+    use dhcpform::device::http::{Http, Secret, TlsOptions};
     let http = Http::new(
         std::time::Duration::from_secs(5),
         0,
@@ -542,7 +525,8 @@ fn an_expired_token_is_renewed_once() {
         None,
     )
     .unwrap();
-    let bad = IosXe::new(http, &sim.url("r1"), "admin", Secret::new("nope"));
+    let bad =
+        dhcpform::device::ios_xe::IosXe::new(http, &sim.url("r1"), "admin", Secret::new("nope"));
     let e = sim.rt.block_on(bad.read()).unwrap_err();
     assert_eq!(e.status(), Some(401));
     assert!(e.to_string().contains("invalid credentials"));

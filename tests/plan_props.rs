@@ -5,8 +5,7 @@
 
 mod common;
 use common::TestSim;
-use dhcpform::device::http::{Http, Secret, TlsOptions};
-use dhcpform::device::ios_xe::{IosXe, wire};
+use dhcpform::device::ios_xe::wire;
 use dhcpform::model::{
     AddrRange, DeviceConfig, InterfaceName, LeaseDuration, LiveConfig, Mac, Pool, PoolKind,
     PoolOptions, Server,
@@ -183,7 +182,7 @@ proptest! {
 
         let allowed: BTreeSet<u32> = leasable(&live.server, &live.pools).union(&leasable(&desired_server, &desired_pools)).copied().collect();
         let shared_ex: BTreeSet<_> = live.server.excluded_addresses.intersection(&desired_server.excluded_addresses).copied().collect();
-        let client = IosXe::new(Http::new(std::time::Duration::from_secs(5), 0, &TlsOptions::default(), None).unwrap(), &sim.url("p"), "admin", Secret::new("admin"));
+        let client = common::ios_client(&sim.url("p"));
         for op in &plan.operations {
             if op.path == "/api/v1/dhcp" {
                 let body = wire::parse_server(op.body.as_ref().unwrap()).unwrap();

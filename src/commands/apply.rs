@@ -7,7 +7,6 @@ use crate::cli::{Global, PlanFormat, Select};
 use crate::device::Client;
 use crate::model::{DeviceConfig, LiveConfig};
 use crate::plan::{FORMAT_VERSION, PlanFile};
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 pub struct ApplyArgs<'a> {
@@ -16,26 +15,6 @@ pub struct ApplyArgs<'a> {
     pub select: &'a Select,
     pub yes: bool,
     pub force: bool,
-}
-
-fn confirm(yes: bool) -> Result<bool, miette::Report> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(miette::miette!(
-            help = "review the plan, then run again with --yes",
-            "no terminal to confirm on: apply needs --yes"
-        ));
-    }
-    eprint!("Apply these changes? Only 'yes' proceeds: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
-    Ok(line.trim() == "yes")
 }
 
 fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
@@ -56,12 +35,11 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
 pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let mut session = match Session::open(global, a.dir).await {
-            Ok(s) => s,
+        let saved = a.plan.map(load_plan).transpose()?;
+        let (session, mut selected) = match Session::open_selected(global, a.dir, a.select).await {
+            Ok(x) => x,
             Err(code) => return Ok(code),
         };
-        let saved = a.plan.map(load_plan).transpose()?;
-        let mut selected = session.select(a.select).map_err(|e| miette::miette!("{e}"))?;
         if let Some(saved) = &saved {
             let names: Vec<&str> = saved.devices.iter().map(|d| d.device.as_str()).collect();
             for n in &names {
@@ -71,8 +49,6 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
             }
             selected.retain(|i| names.contains(&session.repo.devices[*i].0.name.as_str()));
         }
-        let entries: Vec<_> = selected.iter().map(|i| session.repo.devices[*i].0.clone()).collect();
-        session.start_sim(&entries).await.map_err(|e| miette::miette!("{e}"))?;
         let session = std::sync::Arc::new(session);
         let mut planned = plan_all(&session, &selected, a.force, false, true).await;
         let mut reports: Vec<DeviceReport> = Vec::new();
@@ -124,7 +100,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
             .filter(|p| p.plan.error.is_none() && !p.plan.safety.blocked && !p.plan.operations.is_empty() && !reports.iter().any(|r| r.device == p.plan.device))
             .collect();
         let mut proceed = !runnable.is_empty();
-        if proceed && !confirm(a.yes)? {
+        if proceed && !super::confirm(a.yes, "apply", "Apply these changes?")? {
             eprintln!("apply cancelled: nothing written");
             proceed = false;
         }

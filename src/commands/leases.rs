@@ -146,19 +146,10 @@ pub fn run(
 ) -> Result<Exit, miette::Report> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let mut session = match Session::open(global, dir).await {
-            Ok(s) => s,
+        let (session, selected) = match Session::open_selected(global, dir, select).await {
+            Ok(x) => x,
             Err(code) => return Ok(code),
         };
-        let selected = session.select(select).map_err(|e| miette::miette!("{e}"))?;
-        let entries: Vec<_> = selected
-            .iter()
-            .map(|i| session.repo.devices[*i].0.clone())
-            .collect();
-        session
-            .start_sim(&entries)
-            .await
-            .map_err(|e| miette::miette!("{e}"))?;
         let report = collect(&session, &selected).await;
         session.close().await;
         match format {
@@ -219,7 +210,6 @@ pub fn clear(
     all: bool,
     yes: bool,
 ) -> Result<Exit, miette::Report> {
-    use std::io::IsTerminal;
     let rt = super::runtime()?;
     rt.block_on(async {
         let mut session = match Session::open(global, dir).await {
@@ -235,25 +225,14 @@ pub fn clear(
         else {
             return Err(miette::miette!("no device `{device}` in the inventory"));
         };
-        if !yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(miette::miette!(
-                    help = "run again with --yes",
-                    "no terminal to confirm on: leases clear needs --yes"
-                ));
-            }
-            let what = if all {
-                "every automatic binding".to_string()
-            } else {
-                format!("{} binding(s)", ips.len())
-            };
-            eprint!("Clear {what} on {device}? Only 'yes' proceeds: ");
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-            if line.trim() != "yes" {
-                eprintln!("cancelled: nothing cleared");
-                return Ok(Exit::Ok);
-            }
+        let what = if all {
+            "every automatic binding".to_string()
+        } else {
+            format!("{} binding(s)", ips.len())
+        };
+        if !super::confirm(yes, "leases clear", &format!("Clear {what} on {device}?"))? {
+            eprintln!("cancelled: nothing cleared");
+            return Ok(Exit::Ok);
         }
         session
             .start_sim(std::slice::from_ref(&entry))

@@ -180,3 +180,26 @@ pub fn progress(global: &crate::cli::Global, n: usize) -> indicatif::ProgressBar
     }
     bar
 }
+
+/// Asks for confirmation: `--yes` skips it; without a terminal `--yes` is required; on a
+/// terminal only the answer `yes` proceeds.
+pub fn confirm(yes: bool, command: &str, question: &str) -> Result<bool, miette::Report> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(miette::miette!(
+            help = "review what it will do, then run again with --yes",
+            "no terminal to confirm on: {command} needs --yes"
+        ));
+    }
+    eprint!("{question} Only 'yes' proceeds: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
+    Ok(line.trim() == "yes")
+}

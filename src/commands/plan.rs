@@ -33,21 +33,10 @@ pub struct PlanArgs<'a> {
 pub fn run(global: &Global, a: PlanArgs) -> Result<Exit, miette::Report> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let mut session = match Session::open(global, a.dir).await {
-            Ok(s) => s,
+        let (session, selected) = match Session::open_selected(global, a.dir, a.select).await {
+            Ok(x) => x,
             Err(code) => return Ok(code),
         };
-        let selected = session
-            .select(a.select)
-            .map_err(|e| miette::miette!("{e}"))?;
-        let entries: Vec<_> = selected
-            .iter()
-            .map(|i| session.repo.devices[*i].0.clone())
-            .collect();
-        session
-            .start_sim(&entries)
-            .await
-            .map_err(|e| miette::miette!("{e}"))?;
         let session = std::sync::Arc::new(session);
         let planned = plan_all(&session, &selected, false, a.drift, false).await;
         let plan = PlanFile {

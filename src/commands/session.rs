@@ -66,6 +66,27 @@ impl Session {
         })
     }
 
+    /// Opens the repository, selects the devices and starts the emulator they need. Every
+    /// failure is reported here and becomes the exit code.
+    pub async fn open_selected(
+        global: &Global,
+        dir: &Path,
+        select: &Select,
+    ) -> Result<(Session, Vec<usize>), Exit> {
+        let mut session = Session::open(global, dir).await?;
+        let fail = |e: String| {
+            eprintln!("error: {e}");
+            Exit::Error
+        };
+        let selected = session.select(select).map_err(fail)?;
+        let entries: Vec<DeviceEntry> = selected
+            .iter()
+            .map(|i| session.repo.devices[*i].0.clone())
+            .collect();
+        session.start_sim(&entries).await.map_err(fail)?;
+        Ok((session, selected))
+    }
+
     /// The selected devices (indices into `repo.devices`), by name, after globs and sharding.
     pub fn select(&self, select: &Select) -> Result<Vec<usize>, String> {
         let build = |pats: &[String]| -> Result<Option<globset::GlobSet>, String> {

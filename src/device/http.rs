@@ -175,13 +175,7 @@ impl HttpCache {
                 c
             }
         };
-        Ok(Http {
-            client,
-            timeout,
-            retries,
-            min_backoff: Duration::from_millis(100),
-            log,
-        })
+        Ok(Http::with_client(client, timeout, retries, log))
     }
 }
 
@@ -192,14 +186,27 @@ impl Http {
         tls: &TlsOptions,
         log: Option<Logger>,
     ) -> Result<Http, String> {
-        let client = Http::build_client(timeout, tls)?;
-        Ok(Http {
+        Ok(Http::with_client(
+            Http::build_client(timeout, tls)?,
+            timeout,
+            retries,
+            log,
+        ))
+    }
+
+    fn with_client(
+        client: reqwest::Client,
+        timeout: Duration,
+        retries: u32,
+        log: Option<Logger>,
+    ) -> Http {
+        Http {
             client,
             timeout,
             retries,
             min_backoff: Duration::from_millis(100),
             log,
-        })
+        }
     }
 
     fn build_client(timeout: Duration, tls: &TlsOptions) -> Result<reqwest::Client, String> {

@@ -137,3 +137,16 @@ pub fn run(args: &[&str], dir: &Path) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// dhcpform's IOS XE client for one emulated device, without retries.
+pub fn ios_client(url: &str) -> dhcpform::device::ios_xe::IosXe {
+    use dhcpform::device::http::{Http, Secret, TlsOptions};
+    let http = Http::new(
+        std::time::Duration::from_secs(5),
+        0,
+        &TlsOptions::default(),
+        None,
+    )
+    .unwrap();
+    dhcpform::device::ios_xe::IosXe::new(http, url, "admin", Secret::new("admin"))
+}
