@@ -185,23 +185,9 @@ fn import_then_plan_is_empty() {
 
 fn render_repo() -> (TestSim, Repo) {
     let sim = TestSim::fleet(4);
-    sim.seed(
-        "core",
-        json!({
-            "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1", "high-ip-address": "10.0.0.9"}],
-                     "relay-agents": [{"interface-name": "Gi1", "addresses": ["10.9.0.1"]}]},
-            "pools": [
-                {"poolName": "staff", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"dns-servers": ["10.9.0.53"]}},
-                {"poolName": "old", "dynamic": {"address-range": "10.5.0.0/24"}},
-                {"poolName": "cam", "dynamic": {"address-range": "10.6.0.0/24"}}
-            ]
-        }),
-    );
+    sim.seed("core", common::scenario_seed());
     let repo = Repo::ios(&[("core", &sim.url("core"))], "");
-    repo.desired(
-        "core",
-        "server:\n  excluded-addresses: [10.0.0.1-10.0.0.20]\n  relay-agents: { Gi1: [10.9.0.1, 10.9.0.2] }\npools:\n  staff:\n    dynamic: { address-range: 10.0.0.0/24, lease-duration: 8h }\n    options: { dns-servers: [10.9.0.53, 10.9.1.53] }\n  cam:\n    manual: { host-ip-address: 10.6.0.10, mac-address: 02c7.f800.0422 }\n  guests:\n    dynamic: { address-range: 10.7.0.0/24 }\n",
-    );
+    repo.desired("core", common::SCENARIO_DESIRED);
     (sim, repo)
 }
 

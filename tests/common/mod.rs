@@ -150,3 +150,21 @@ pub fn ios_client(url: &str) -> dhcpform::device::ios_xe::IosXe {
     .unwrap();
     dhcpform::device::ios_xe::IosXe::new(http, url, "admin", Secret::new("admin"))
 }
+
+/// A device with a server section and three pools, with five clients holding leases.
+pub fn scenario_seed() -> serde_json::Value {
+    serde_json::json!({
+        "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1", "high-ip-address": "10.0.0.9"}],
+                 "relay-agents": [{"interface-name": "Gi1", "addresses": ["10.9.0.1"]}]},
+        "pools": [
+            {"poolName": "staff", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"dns-servers": ["10.9.0.53"]}},
+            {"poolName": "old", "dynamic": {"address-range": "10.5.0.0/24"}},
+            {"poolName": "cam", "dynamic": {"address-range": "10.6.0.0/24"}}
+        ],
+        "clients": [{"pool": "staff", "count": 5}]
+    })
+}
+
+/// Desired state for `scenario_seed`: a server update, a pool update, a replacement (cam turns
+/// manual), a create and a delete.
+pub const SCENARIO_DESIRED: &str = "server:\n  excluded-addresses: [10.0.0.1-10.0.0.20]\n  relay-agents: { Gi1: [10.9.0.1, 10.9.0.2] }\npools:\n  staff:\n    dynamic: { address-range: 10.0.0.0/24, lease-duration: 8h }\n    options: { dns-servers: [10.9.0.53, 10.9.1.53] }\n  cam:\n    manual: { host-ip-address: 10.6.0.10, mac-address: 02c7.f800.0422 }\n  guests:\n    dynamic: { address-range: 10.7.0.0/24 }\n";
