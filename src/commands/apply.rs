@@ -99,10 +99,17 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
             .iter()
             .filter(|p| p.plan.error.is_none() && !p.plan.safety.blocked && !p.plan.operations.is_empty() && !reports.iter().any(|r| r.device == p.plan.device))
             .collect();
-        let mut proceed = !runnable.is_empty();
+        let proceed = !runnable.is_empty();
         if proceed && !super::confirm(a.yes, "apply", "Apply these changes?")? {
             eprintln!("apply cancelled: nothing written");
-            proceed = false;
+            for p in &planned {
+                if let Some(Client::IosXe(c)) = &p.client {
+                    c.logout().await;
+                }
+            }
+            Session::close_shared(session).await;
+            // nothing was written, but nothing pending was done either
+            return Ok(Exit::Error);
         }
         if proceed {
             let sem = session.semaphore();
