@@ -159,7 +159,7 @@ fn nth_write_failing_exits_3_reports_exactly_and_a_second_apply_converges() {
 #[test]
 fn a_failed_post_is_read_back_before_being_reported() {
     let (sim, repo) = setup("  retries: 0\n");
-    // the 5th write is the first POST (guests... cam first: names sort cam < guests)
+    // writes: PUT dhcp, DELETE old, DELETE cam, PUT staff, then the POSTs in name order (cam first)
     sim.faults(Faults {
         fail_write: Some(5),
         ..Faults::default()

@@ -20,6 +20,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The journal keeps the newest entries up to this many (a long-running `sim serve`).
+pub const JOURNAL_CAP: usize = 100_000;
+
 /// Name of the device served at the root (`/api/...`) of a sim server.
 pub const ROOT_DEVICE: &str = "default";
 
@@ -339,6 +342,9 @@ impl Sim {
         };
         let token_answer =
             rest.get(1..4) == Some(&["v1", "auth", "token-services"][..]) && method == Method::POST;
+        if inner.journal.len() >= JOURNAL_CAP {
+            inner.journal.drain(..JOURNAL_CAP / 10);
+        }
         inner.journal.push(JournalEntry {
             device,
             method: method.to_string(),
