@@ -335,6 +335,25 @@ fn device_forms_defaults_omitted_and_dotted_macs() {
         got,
         json!({"kind": "object#dhcp-server-pool", "poolName": "d", "dynamic": {"address-range": "10.1.0.0/24"}})
     );
+    let g = json!({"poolName": "g", "dynamic": {"address-range": "10.3.0.0/24"}, "options": {"default-gateway": "10.3.0.1"}});
+    assert_eq!(
+        h.send(
+            "POST",
+            "/api/v1/dhcp/pool",
+            Some(&tok),
+            Some(&g.to_string())
+        )
+        .status,
+        201
+    );
+    let got = h
+        .send("GET", "/api/v1/dhcp/pool/g", Some(&tok), None)
+        .json();
+    assert_eq!(
+        got["options"]["default-gateway"],
+        json!(["10.3.0.1"]),
+        "gateways are answered as arrays"
+    );
     let m = json!({"poolName": "m", "manual": {"host-ip-address": "10.2.0.5", "mac-address": "00:A0:98:02:32:DE", "client-name": "Mars"}});
     assert_eq!(
         h.send(

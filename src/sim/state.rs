@@ -206,7 +206,13 @@ fn pool_answer(name: &str, body: &Value, p: &Pool) -> Value {
         let kept: Map<String, Value> = o
             .iter()
             .filter(|(_, v)| non_empty(Some(v)).is_some())
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| match (k.as_str(), v) {
+                // the document's answers always show address lists as arrays
+                ("default-gateway" | "dns-servers" | "netbios-name-servers", Value::String(_)) => {
+                    (k.clone(), Value::Array(vec![v.clone()]))
+                }
+                _ => (k.clone(), v.clone()),
+            })
             .collect();
         if !kept.is_empty() {
             out.insert("options".into(), Value::Object(kept));

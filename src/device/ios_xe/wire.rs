@@ -474,6 +474,13 @@ mod tests {
     }
 
     #[test]
+    fn a_single_gateway_is_a_one_item_list() {
+        let one = json!({"poolName": "p", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"default-gateway": "10.0.0.1", "dns-servers": "10.0.0.53"}});
+        let many = json!({"pool-name": "p", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"default-gateway": ["10.0.0.1"], "dns-servers": ["10.0.0.53"]}});
+        assert_eq!(parse_pool(&one).unwrap(), parse_pool(&many).unwrap());
+    }
+
+    #[test]
     fn typo_range_fails_clearly() {
         let v = json!({"poolName": "x", "dynamic": {"address-range": "172/16.0.0/16"}});
         let e = parse_pool(&v).unwrap_err();
