@@ -231,8 +231,7 @@ fn markdown_is_capped_with_a_note() {
     use dhcpform::plan::{Action, Change, DevicePlan, PlanFile};
     let big: Vec<DevicePlan> = (0..400)
         .map(|i| {
-            let mut d = DevicePlan::failed(&format!("dev-{i:03}"), "ios-xe", String::new());
-            d.error = None;
+            let mut d = DevicePlan::empty(&format!("dev-{i:03}"), "ios-xe");
             d.changes = (0..5)
                 .map(|k| Change {
                     resource: format!("pool/pool-{k}"),

@@ -265,8 +265,7 @@ pub async fn plan_device(session: &Session, t: &Target<'_>, force: bool, drift: 
         }
         (Client::F5Xc(c), Desired::F5Xc(expect)) => match c.leases().await {
             Ok(leases) => {
-                let mut plan = DevicePlan::failed(&e.name, "f5-xc", String::new());
-                plan.error = None;
+                let mut plan = DevicePlan::empty(&e.name, "f5-xc");
                 if drift {
                     plan.findings = crate::plan::expect::f5(&leases, expect);
                 }

@@ -148,11 +148,20 @@ pub struct DevicePlan {
 }
 
 impl DevicePlan {
+    /// A device that could not be read or planned.
     pub fn failed(device: &str, platform: &str, error: String) -> Self {
+        DevicePlan {
+            error: Some(error),
+            ..DevicePlan::empty(device, platform)
+        }
+    }
+
+    /// A device with nothing to change (an F5 XC site, whose leases are read-only).
+    pub fn empty(device: &str, platform: &str) -> Self {
         DevicePlan {
             device: device.into(),
             platform: platform.into(),
-            error: Some(error),
+            error: None,
             live_digest: None,
             changes: vec![],
             operations: vec![],
