@@ -210,6 +210,9 @@ pub struct SimServe {
     /// Make the Nth write (POST/PUT/DELETE under /api/v1/dhcp) fail with 500.
     #[arg(long)]
     pub fail_write: Option<u64>,
+    /// Carry out the Nth write, then answer it 504 (the answer is lost).
+    #[arg(long)]
+    pub lose_answer: Option<u64>,
     /// IOS XE user accepted by the token service.
     #[arg(long, default_value = "admin")]
     pub user: String,

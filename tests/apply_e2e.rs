@@ -183,6 +183,40 @@ fn a_failed_post_is_read_back_before_being_reported() {
 }
 
 #[test]
+fn a_post_whose_answer_was_lost_is_confirmed_by_reading_back() {
+    let (sim, repo) = setup("  retries: 0\n");
+    // the 5th write is the first POST (cam); it is carried out, then answered 504
+    sim.faults(Faults {
+        lose_answer: Some(5),
+        ..Faults::default()
+    });
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("r1: 7 done, 0 failed, 0 skipped; converged"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("reading the pool back shows it was created"),
+        "{}",
+        r.stdout
+    );
+    let posts: Vec<String> = sim
+        .writes("r1")
+        .into_iter()
+        .filter(|w| w.starts_with("POST"))
+        .collect();
+    assert_eq!(
+        posts,
+        vec!["POST /api/v1/dhcp/pool 504", "POST /api/v1/dhcp/pool 201"],
+        "the lost POST is not sent again"
+    );
+}
+
+#[test]
 fn saved_plan_runs_exactly_and_a_stale_one_is_refused() {
     let (sim, repo) = setup("");
     let plan = repo.file("plan.json");

@@ -16,6 +16,7 @@ pub fn run(args: &SimServe) -> Result<Exit, miette::Report> {
                 fault_rate: args.fault_rate.clamp(0.0, 1.0),
                 retry_after: 1,
                 fail_write: args.fail_write,
+                lose_answer: args.lose_answer,
                 seed: None,
             },
             fleet: args.fleet,

@@ -223,6 +223,13 @@ impl Inner {
         };
         if is_write && response.status().is_success() {
             self.persist(device);
+            if self.opts.faults.lose_answer == Some(self.writes) {
+                return error(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    504,
+                    "gateway timeout (injected fault: the write was carried out)",
+                );
+            }
         }
         response
     }

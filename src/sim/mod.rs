@@ -66,6 +66,8 @@ pub struct Faults {
     /// The Nth write (POST/PUT/DELETE under /api/v1/dhcp, counted from 1 over the server's
     /// life) fails with 500 and changes nothing.
     pub fail_write: Option<u64>,
+    /// The Nth write is carried out, then answered 504 as if the answer was lost on the way.
+    pub lose_answer: Option<u64>,
     /// Seed of the fault dice, for repeatable runs.
     pub seed: Option<u64>,
 }
