@@ -103,6 +103,32 @@ fn apply_survives_a_30_percent_fault_rate() {
 }
 
 #[test]
+fn retries_stop_at_the_configured_count_with_the_device_answer() {
+    let (sim, repo) = setup("  retries: 2\n");
+    sim.faults(Faults {
+        fault_rate: 1.0,
+        retry_after: 0,
+        seed: Some(1),
+        ..Faults::default()
+    });
+    let r = run(&["plan"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("POST http://")
+            && (r.stderr.contains("device answered 429")
+                || r.stderr.contains("device answered 503")),
+        "{}",
+        r.stderr
+    );
+    let tries = sim
+        .journal("r1")
+        .iter()
+        .filter(|e| e.path == "/api/v1/auth/token-services")
+        .count();
+    assert_eq!(tries, 3, "one try and two retries");
+}
+
+#[test]
 fn nth_write_failing_exits_3_reports_exactly_and_a_second_apply_converges() {
     let (sim, repo) = setup("  retries: 0\n");
     sim.faults(Faults {
