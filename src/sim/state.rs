@@ -193,13 +193,10 @@ fn pool_answer(name: &str, body: &Value, p: &Pool) -> Value {
             mac,
             client_name,
         } => {
-            let mut mm = Map::new();
-            mm.insert("host-ip-address".into(), json!(host.to_string()));
-            mm.insert("mac-address".into(), json!(mac.dotted()));
-            if let Some(c) = client_name {
-                mm.insert("client-name".into(), json!(c));
-            }
-            out.insert("manual".into(), Value::Object(mm));
+            out.insert(
+                "manual".into(),
+                wire::manual_body(*host, &mac.dotted(), client_name.as_deref()),
+            );
         }
     }
     if let Some(Value::Object(o)) = body.get("options") {

@@ -311,6 +311,17 @@ pub fn lease_body(l: &LeaseDuration) -> Value {
     }
 }
 
+/// A `manual` object; `mac` in the form wanted (colon in requests, dotted in device answers).
+pub fn manual_body(host: Ipv4Addr, mac: &str, client_name: Option<&str>) -> Value {
+    let mut man = Map::new();
+    man.insert("host-ip-address".into(), json!(host.to_string()));
+    man.insert("mac-address".into(), json!(mac));
+    if let Some(c) = client_name {
+        man.insert("client-name".into(), json!(c));
+    }
+    Value::Object(man)
+}
+
 /// The request body of `POST /api/v1/dhcp/pool` and `PUT /api/v1/dhcp/pool/{name}`.
 pub fn pool_body(name: &str, p: &Pool) -> Value {
     let mut m = Map::new();
@@ -324,13 +335,10 @@ pub fn pool_body(name: &str, p: &Pool) -> Value {
             mac,
             client_name,
         } => {
-            let mut man = Map::new();
-            man.insert("host-ip-address".into(), json!(host.to_string()));
-            man.insert("mac-address".into(), json!(mac.to_string()));
-            if let Some(c) = client_name {
-                man.insert("client-name".into(), json!(c));
-            }
-            m.insert("manual".into(), Value::Object(man));
+            m.insert(
+                "manual".into(),
+                manual_body(*host, &mac.to_string(), client_name.as_deref()),
+            );
         }
     }
     let o = &p.options;
