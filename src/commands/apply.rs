@@ -63,7 +63,7 @@ pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
                 if old.live_digest.is_some() && old.live_digest != p.plan.live_digest {
                     let mut r = DeviceReport::new(&old.device);
                     let before: Option<LiveConfig> = old.live.clone();
-                    let what = match (&before, &p.live) {
+                    let what = match (&before, &p.plan.live) {
                         (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
                         _ => "its state".into(),
                     };

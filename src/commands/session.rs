@@ -7,8 +7,7 @@ use crate::cli::{Global, Select};
 use crate::device::http::{DeviceError, Logger};
 use crate::device::{self, Client};
 use crate::inventory::{DeviceEntry, Endpoint, Platform};
-use crate::model::LiveConfig;
-use crate::plan::{self, DevicePlan, Finding, Policy};
+use crate::plan::{self, DevicePlan, Policy};
 use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
 use crate::validate::{Desired, Repo};
 use std::path::Path;
@@ -211,7 +210,6 @@ pub fn shard_of(name: &str, n: u32) -> u32 {
 pub struct Planned {
     pub plan: DevicePlan,
     pub client: Option<Client>,
-    pub live: Option<LiveConfig>,
 }
 
 pub fn platform_name(p: Platform) -> &'static str {
@@ -227,7 +225,6 @@ pub async fn plan_device(session: &Session, t: &Target<'_>, force: bool, drift: 
     let failed = |msg: String| Planned {
         plan: DevicePlan::failed(&e.name, platform_name(e.platform), msg),
         client: None,
-        live: None,
     };
     let client = match session.client(e) {
         Ok(c) => c,
@@ -260,7 +257,6 @@ pub async fn plan_device(session: &Session, t: &Target<'_>, force: bool, drift: 
             Planned {
                 plan,
                 client: Some(client),
-                live: Some(live),
             }
         }
         (Client::F5Xc(c), Desired::F5Xc(expect)) => match c.leases().await {
@@ -272,7 +268,6 @@ pub async fn plan_device(session: &Session, t: &Target<'_>, force: bool, drift: 
                 Planned {
                     plan,
                     client: Some(client),
-                    live: None,
                 }
             }
             Err(err) => failed(err.to_string()),
@@ -331,14 +326,8 @@ pub async fn plan_all(
                         "internal error while planning this device".into(),
                     ),
                     client: None,
-                    live: None,
                 }
             })
         })
         .collect()
-}
-
-/// Findings as a plain list, for callers that only count.
-pub fn findings(p: &[Planned]) -> Vec<&Finding> {
-    p.iter().flat_map(|x| x.plan.findings.iter()).collect()
 }
