@@ -246,65 +246,40 @@ fn a_post_whose_answer_was_lost_is_confirmed_by_reading_back() {
 fn saved_plan_runs_exactly_and_a_stale_one_is_refused() {
     let (sim, repo) = setup("");
     let plan = repo.file("plan.json");
-    let out = common::dhcpform()
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let plan_arg = plan.to_str().unwrap();
+    assert_eq!(run(&["plan", "--out", plan_arg], repo.path()).code, 0);
     // the device changes after planning
     let mut changed = seed();
     changed["pools"][0]["options"]["dns-servers"] = json!(["10.9.0.99"]);
     sim.seed("r1", changed);
     sim.clear_journal();
-    let r = common::dhcpform()
-        .args(["apply", "--yes", "--plan"])
-        .arg(&plan)
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&r.stdout);
-    assert_eq!(r.status.code(), Some(4), "{stdout}");
+    let r = run(&["apply", "--yes", "--plan", plan_arg], repo.path());
+    assert_eq!(r.code, 4, "{}", r.stdout);
     assert!(
-        stdout.contains(
+        r.stdout.contains(
             "stale plan: the device changed since the plan was made (pool/staff was modified)"
         ),
-        "{stdout}"
+        "{}",
+        r.stdout
     );
     assert!(sim.writes("r1").is_empty(), "a stale plan writes nothing");
     // --force does not lift staleness
-    let r = common::dhcpform()
-        .args(["apply", "--yes", "--force", "--plan"])
-        .arg(&plan)
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(4));
+    assert_eq!(
+        run(
+            &["apply", "--yes", "--force", "--plan", plan_arg],
+            repo.path()
+        )
+        .code,
+        4
+    );
     // plan again, apply the fresh plan: its operations run exactly
     sim.seed("r1", seed());
-    let out = common::dhcpform()
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(run(&["plan", "--out", plan_arg], repo.path()).code, 0);
     let saved: dhcpform::plan::PlanFile =
         serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
     sim.clear_journal();
-    let r = common::dhcpform()
-        .args(["apply", "--yes", "--plan"])
-        .arg(&plan)
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stdout)
-    );
+    let r = run(&["apply", "--yes", "--plan", plan_arg], repo.path());
+    assert_eq!(r.code, 0, "{}", r.stdout);
     let sent: Vec<(String, String, Option<serde_json::Value>)> = sim
         .journal("r1")
         .into_iter()

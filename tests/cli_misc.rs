@@ -119,28 +119,15 @@ fn prune_off_leaves_unmanaged_pools_alone() {
 fn colour_follows_the_flag_and_no_color() {
     let sim = TestSim::fleet(2);
     let repo = fleet_repo(&sim, 1);
-    let always = common::dhcpform()
-        .args(["plan", "--color", "always"])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&always.stdout).contains("\u{1b}[32m+"),
-        "green additions"
-    );
+    let always = run(&["plan", "--color", "always"], repo.path());
+    assert!(always.stdout.contains("\u{1b}[32m+"), "green additions");
     // auto: not a terminal here, and NO_COLOR is set by the helper
-    let auto = common::dhcpform()
-        .args(["plan"])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&auto.stdout).contains('\u{1b}'));
-    let never = common::dhcpform()
-        .args(["plan", "--color", "never"])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&never.stdout).contains('\u{1b}'));
+    assert!(!run(&["plan"], repo.path()).stdout.contains('\u{1b}'));
+    assert!(
+        !run(&["plan", "--color", "never"], repo.path())
+            .stdout
+            .contains('\u{1b}')
+    );
 }
 
 #[test]
@@ -159,22 +146,16 @@ fn leases_clear_one_and_all() {
         v["utilisation"][0],
         json!({"device": "r1", "pool": "p", "used": 3, "total": 254, "percent": 1})
     );
-    let r = common::dhcpform()
-        .args([
+    let r = run(
+        &[
             "leases", "clear", "--device", "r1", "--ip", "10.1.0.2", "--yes",
-        ])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
+        ],
+        repo.path(),
     );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(sim.state("r1").bindings.len(), 2);
-    let r = common::dhcpform()
-        .args([
+    let r = run(
+        &[
             "leases",
             "clear",
             "--device",
@@ -182,32 +163,24 @@ fn leases_clear_one_and_all() {
             "--ip",
             "10.1.0.99",
             "--yes",
-        ])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(1));
+        ],
+        repo.path(),
+    );
+    assert_eq!(r.code, 1);
     assert!(
-        String::from_utf8_lossy(&r.stderr)
-            .contains("device answered 404: no binding for 10.1.0.99")
+        r.stderr
+            .contains("device answered 404: no binding for 10.1.0.99"),
+        "{}",
+        r.stderr
     );
-    let r = common::dhcpform()
-        .args(["leases", "clear", "--device", "r1", "--all", "--yes"])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(0));
+    let r = run(
+        &["leases", "clear", "--device", "r1", "--all", "--yes"],
+        repo.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(sim.state("r1").bindings.is_empty());
-    let no_yes = common::dhcpform()
-        .args(["leases", "clear", "--device", "r1", "--all"])
-        .arg(repo.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        no_yes.status.code(),
-        Some(1),
-        "needs --yes without a terminal"
-    );
+    let no_yes = run(&["leases", "clear", "--device", "r1", "--all"], repo.path());
+    assert_eq!(no_yes.code, 1, "needs --yes without a terminal");
 }
 
 #[test]
