@@ -6,13 +6,12 @@ use crate::device::http::DeviceError;
 use crate::device::ios_xe::IosXe;
 use crate::model::{DeviceConfig, Server};
 use crate::plan::order::SERVER_PATH;
-use crate::plan::{DevicePlan, Operation};
-use reqwest::Method;
+use crate::plan::{DevicePlan, Method, Operation};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OpDone {
-    pub method: String,
+    pub method: Method,
     pub path: String,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,7 +20,7 @@ pub struct OpDone {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OpFailed {
-    pub method: String,
+    pub method: Method,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -63,7 +62,7 @@ impl DeviceReport {
 
 fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
     OpFailed {
-        method: op.method.clone(),
+        method: op.method,
         path: op.path.clone(),
         status: e.status(),
         error: e.to_string(),
@@ -73,7 +72,7 @@ fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
 /// Runs one operation. A POST that got no definite answer (no 4xx) is read back: when the pool
 /// exists as intended, it was processed.
 async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
-    if op.method == "PUT" && op.path == SERVER_PATH {
+    if op.method == Method::Put && op.path == SERVER_PATH {
         let expected: Option<Server> = op
             .expect_server
             .clone()
@@ -82,7 +81,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             Ok(now) if Some(&now) == expected.as_ref() => {}
             Ok(_) => {
                 return Err(OpFailed {
-                    method: op.method.clone(),
+                    method: op.method,
                     path: op.path.clone(),
                     status: None,
                     error: "the device's global DHCP settings changed since planning; not overwriting them (plan again)".into(),
@@ -91,15 +90,20 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             Err(e) => return Err(failed(op, &e)),
         }
     }
-    let method = Method::from_bytes(op.method.as_bytes()).unwrap_or(Method::GET);
-    match client.call(method, &op.path, op.body.as_ref()).await {
+    match client
+        .call(op.method.to_reqwest(), &op.path, op.body.as_ref())
+        .await
+    {
         Ok(ans) => Ok(OpDone {
-            method: op.method.clone(),
+            method: op.method,
             path: op.path.clone(),
             status: ans.status,
             note: None,
         }),
-        Err(e) if op.method == "POST" && !e.status().is_some_and(|s| (400..500).contains(&s)) => {
+        Err(e)
+            if op.method == Method::Post
+                && !e.status().is_some_and(|s| (400..500).contains(&s)) =>
+        {
             let intended = op
                 .body
                 .as_ref()
@@ -109,7 +113,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             };
             match client.pool(&name).await {
                 Ok(Some(found)) if found == pool => Ok(OpDone {
-                    method: op.method.clone(),
+                    method: op.method,
                     path: op.path.clone(),
                     status: 201,
                     note: Some(format!(

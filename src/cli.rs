@@ -74,7 +74,7 @@ pub enum SchemaKind {
     Plan,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct Select {
     /// Only devices whose name matches this glob (repeatable).
     #[arg(long = "device", value_name = "GLOB")]

@@ -121,10 +121,29 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Platform {
     IosXe,
     F5Xc,
+}
+
+impl Platform {
+    /// The inventory's name of the platform.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Platform::IosXe => "ios-xe",
+            Platform::F5Xc => "f5-xc",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

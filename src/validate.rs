@@ -5,16 +5,24 @@ use crate::inventory::{self, DeviceEntry, Inventory, Platform};
 use crate::manifest::ios_xe::Lowered;
 use crate::manifest::lower::Spans;
 use crate::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
-use crate::model::{Expect, PoolKind};
+use crate::model::{DeviceConfig, Expect, PoolKind};
 use miette::SourceSpan;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-/// The desired state of one device, as lowered from its file.
-#[derive(Debug)]
+/// The desired state of one IOS XE device, as lowered from its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IosXeDesired {
+    pub config: DeviceConfig,
+    pub expect: Expect,
+}
+
+/// The desired state of one device. Shared, never copied, by the tasks that work on it.
+#[derive(Debug, Clone)]
 pub enum Desired {
-    IosXe(Lowered),
-    F5Xc(Expect),
+    IosXe(Arc<IosXeDesired>),
+    F5Xc(Arc<Expect>),
 }
 
 /// A repository: its inventory and each device's desired state.
@@ -47,12 +55,17 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
             Platform::IosXe => {
                 if let Some(lowered) = ios_xe::load(&file, &mut diags) {
                     check_ios_xe(&file, &lowered, &mut diags);
-                    devices.push((dev.clone(), Desired::IosXe(lowered)));
+                    // Spans served the checks above; the run keeps only the model.
+                    let desired = IosXeDesired {
+                        config: lowered.config,
+                        expect: lowered.expect,
+                    };
+                    devices.push((dev.clone(), Desired::IosXe(Arc::new(desired))));
                 }
             }
             Platform::F5Xc => {
                 if let Some(expect) = f5_xc::load(&file, &mut diags) {
-                    devices.push((dev.clone(), Desired::F5Xc(expect)));
+                    devices.push((dev.clone(), Desired::F5Xc(Arc::new(expect))));
                 }
             }
         }

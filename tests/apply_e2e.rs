@@ -289,7 +289,7 @@ fn saved_plan_runs_exactly_and_a_stale_one_is_refused() {
     let planned: Vec<(String, String, Option<serde_json::Value>)> = saved.devices[0]
         .operations
         .iter()
-        .map(|o| (o.method.clone(), o.path.clone(), o.body.clone()))
+        .map(|o| (o.method.to_string(), o.path.clone(), o.body.clone()))
         .collect();
     assert_eq!(sent, planned);
 }

@@ -204,10 +204,10 @@ fn markdown_is_capped_with_a_note() {
     use dhcpform::plan::{Action, Change, DevicePlan, PlanFile};
     let big: Vec<DevicePlan> = (0..400)
         .map(|i| {
-            let mut d = DevicePlan::empty(&format!("dev-{i:03}"), "ios-xe");
+            let mut d = DevicePlan::empty(&format!("dev-{i:03}"), dhcpform::inventory::Platform::IosXe);
             d.changes = (0..5)
                 .map(|k| Change {
-                    resource: format!("pool/pool-{k}"),
+                    resource: dhcpform::plan::Resource::Pool(format!("pool-{k}")),
                     action: Action::Create,
                     before: None,
                     after: Some(json!({"kind": {"dynamic": {"network": format!("10.{k}.0.0/24"), "lease": "1d"}}, "options": {"domain_name": null, "default_gateway": [], "dns_servers": [], "netbios_name_servers": [], "netbios_node_type": null}})),

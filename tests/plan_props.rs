@@ -174,7 +174,7 @@ proptest! {
         let plan = plan_ios_xe("p", &desired, &live, &policy);
 
         // minimal writes: one per changed pool (two per replacement), at most two global PUTs
-        let pool_changes: usize = plan.changes.iter().filter(|c| c.resource.starts_with("pool/")).map(|c| if c.action == Action::Replace { 2 } else { 1 }).sum();
+        let pool_changes: usize = plan.changes.iter().filter(|c| c.resource.pool_name().is_some()).map(|c| if c.action == Action::Replace { 2 } else { 1 }).sum();
         let globals = plan.operations.iter().filter(|o| o.path == "/api/v1/dhcp").count();
         prop_assert_eq!(plan.operations.len(), pool_changes + globals);
         prop_assert!(globals <= 2);
@@ -194,7 +194,7 @@ proptest! {
                     }
                 }
             }
-            let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+            let method = op.method.to_reqwest();
             let res = sim.rt.block_on(client.call(method, &op.path, op.body.as_ref()));
             prop_assert!(res.is_ok(), "{} {} refused: {:?}", op.method, op.path, res.err());
             let now = state_of(&sim, "p");

@@ -1,18 +1,17 @@
-//! `dhcpform apply [--plan FILE]`: plan (or load a saved plan), show, confirm, execute.
+//! `dhcpform apply [--plan FILE]`: plan (or load a saved plan), show, confirm, converge; then
+//! the report and its exit code.
 
-use super::Exit;
-use super::session::{Planned, Session, plan_all};
-use crate::apply::{DeviceReport, execute};
-use crate::cli::{Global, PlanFormat, Select};
-use crate::device::Client;
-use crate::model::{DeviceConfig, LiveConfig};
+use super::{Exit, Printer};
+use crate::apply::DeviceReport;
+use crate::cli::PlanFormat;
+use crate::engine::{ApplyHooks, ApplyOutcome, ApplyRequest, Options};
 use crate::plan::{FORMAT_VERSION, PlanFile};
 use std::path::Path;
 
 pub struct ApplyArgs<'a> {
     pub dir: &'a Path,
     pub plan: Option<&'a Path>,
-    pub select: &'a Select,
+    pub options: Options,
     pub yes: bool,
     pub force: bool,
 }
@@ -32,166 +31,114 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
     Ok(plan)
 }
 
-pub fn run(global: &Global, a: ApplyArgs) -> Result<Exit, miette::Report> {
-    let rt = super::runtime()?;
-    rt.block_on(async {
-        let saved = a.plan.map(load_plan).transpose()?;
-        let (session, mut selected) = match Session::open_selected(global, a.dir, a.select).await {
-            Ok(x) => x,
-            Err(code) => return Ok(code),
-        };
-        if let Some(saved) = &saved {
-            let names: Vec<&str> = saved.devices.iter().map(|d| d.device.as_str()).collect();
-            for n in &names {
-                if !session.repo.devices.iter().any(|(e, _)| e.name == *n) {
-                    return Err(miette::miette!("the saved plan names device `{n}`, which the inventory does not have"));
-                }
-            }
-            selected.retain(|i| names.contains(&session.repo.devices[*i].0.name.as_str()));
-        }
-        let session = std::sync::Arc::new(session);
-        let mut planned = plan_all(&session, &selected, a.force, false, true).await;
-        let mut reports: Vec<DeviceReport> = Vec::new();
-
-        // With a saved plan: the saved operations run, after the live digest check.
-        if let Some(saved) = &saved {
-            for p in planned.iter_mut() {
-                let Some(old) = saved.devices.iter().find(|d| d.device == p.plan.device) else { continue };
-                if p.plan.error.is_some() {
-                    continue;
-                }
-                if old.live_digest.is_some() && old.live_digest != p.plan.live_digest {
-                    let mut r = DeviceReport::new(&old.device);
-                    let before: Option<LiveConfig> = old.live.clone();
-                    let what = match (&before, &p.plan.live) {
-                        (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
-                        _ => "its state".into(),
-                    };
-                    r.blocked = Some(format!("stale plan: the device changed since the plan was made ({what}); plan again"));
-                    reports.push(r);
-                    p.plan.operations.clear();
-                    p.plan.changes.clear();
-                    continue;
-                }
-                let mut replay = old.clone();
-                replay.safety.blocked = old.safety.blocked && !a.force;
-                replay.safety.forced = a.force && !old.safety.gates.is_empty();
-                p.plan = replay;
-            }
-        }
-        let shown = PlanFile { format_version: FORMAT_VERSION, devices: planned.iter().map(|p| p.plan.clone()).collect() };
-        if !global.quiet {
-            super::out!("{}", super::plan::render(global, &shown, PlanFormat::Text));
-        }
-        for p in &planned {
-            if let Some(e) = &p.plan.error {
-                let mut r = DeviceReport::new(&p.plan.device);
-                r.error = Some(e.clone());
-                reports.push(r);
-            } else if p.plan.safety.blocked {
-                let mut r = DeviceReport::new(&p.plan.device);
-                let gates: Vec<String> = p.plan.safety.gates.iter().map(|g| format!("{} ({}; to lift: {})", g.gate, g.message, g.lift)).collect();
-                r.blocked = Some(format!("blocked by safety gate: {}", gates.join("; ")));
-                reports.push(r);
-            }
-        }
-        let runnable: Vec<&Planned> = planned
-            .iter()
-            .filter(|p| p.plan.error.is_none() && !p.plan.safety.blocked && !p.plan.operations.is_empty() && !reports.iter().any(|r| r.device == p.plan.device))
-            .collect();
-        let proceed = !runnable.is_empty();
-        if proceed && !super::confirm(a.yes, "apply", "Apply these changes?")? {
-            eprintln!("apply cancelled: nothing written");
-            for p in &planned {
-                if let Some(Client::IosXe(c)) = &p.client {
-                    c.logout().await;
-                }
-            }
-            Session::close_shared(session).await;
-            // nothing was written, but nothing pending was done either
-            return Ok(Exit::Error);
-        }
-        if proceed {
-            let sem = session.semaphore();
-            let progress = super::progress(global, runnable.len());
-            let futs = runnable.iter().map(|p| {
-                let sem = &sem;
-                let progress = &progress;
-                let session = &session;
-                async move {
-                    let target = session.repo.devices.iter().find(|(e, _)| e.name == p.plan.device);
-                    let prune = target.map(|(e, _)| e.prune).unwrap_or(true);
-                    let desired: DeviceConfig = p.plan.desired.clone().unwrap_or_default();
-                    let report = match &p.client {
-                        Some(Client::IosXe(c)) => {
-                            let _permit = sem.acquire().await;
-                            execute(c, &p.plan, &desired, prune).await
-                        }
-                        _ => DeviceReport::new(&p.plan.device),
-                    };
-                    progress.inc(1);
-                    report
-                }
-            });
-            reports.extend(futures::future::join_all(futs).await);
-            progress.finish_and_clear();
-        }
-        for p in &planned {
-            if let Some(Client::IosXe(c)) = &p.client {
-                c.logout().await;
-            }
-        }
-        Session::close_shared(session).await;
-        reports.sort_by(|a, b| a.device.cmp(&b.device));
-        print_reports(&reports);
-        Ok(exit_code(&reports))
-    })
+/// Shows the plan and asks; a refusal to ask (no terminal, no --yes) is kept as the error.
+struct Hooks<'a> {
+    p: &'a Printer,
+    yes: bool,
+    refused: Option<miette::Report>,
 }
 
-fn print_reports(reports: &[DeviceReport]) {
-    if reports.is_empty() {
-        super::outln!("apply: nothing to do");
-        return;
+impl ApplyHooks for Hooks<'_> {
+    fn planned(&mut self, plan: &PlanFile) {
+        if !self.p.quiet() {
+            self.p
+                .out(&super::plan::render(self.p, plan, PlanFormat::Text));
+        }
     }
-    super::outln!("apply report:");
+
+    fn confirm(&mut self) -> bool {
+        match self.p.confirm(self.yes, "apply", "Apply these changes?") {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.refused = Some(e);
+                false
+            }
+        }
+    }
+}
+
+pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
+    let saved = a.plan.map(load_plan).transpose()?;
+    let engine = match super::load(p, a.dir, a.options) {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
+    };
+    let rt = super::runtime()?;
+    let mut hooks = Hooks {
+        p,
+        yes: a.yes,
+        refused: None,
+    };
+    let req = ApplyRequest {
+        saved,
+        force: a.force,
+    };
+    let outcome = rt
+        .block_on(engine.apply(req, &mut hooks))
+        .map_err(miette::Report::new)?;
+    if let Some(e) = hooks.refused {
+        return Err(e);
+    }
+    match outcome {
+        ApplyOutcome::Cancelled => {
+            p.err("apply cancelled: nothing written");
+            // nothing was written, but nothing pending was done either
+            Ok(Exit::Error)
+        }
+        ApplyOutcome::Done(reports) => {
+            p.out(&report_text(&reports));
+            Ok(exit_code(&reports))
+        }
+    }
+}
+
+fn report_text(reports: &[DeviceReport]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    if reports.is_empty() {
+        s.push_str("apply: nothing to do\n");
+        return s;
+    }
+    s.push_str("apply report:\n");
     for r in reports {
-        let state = if let Some(b) = &r.blocked {
-            format!("nothing written: {b}")
-        } else if r.done.is_empty() && r.failed.is_none() && r.error.is_some() {
-            format!("nothing written: {}", r.error.as_deref().unwrap_or(""))
-        } else {
-            let conv = match r.converged {
-                Some(true) => "converged".to_string(),
-                Some(false) => format!("NOT converged, still different: {}", r.residue.join(", ")),
-                None => r.error.clone().unwrap_or_else(|| "not checked".into()),
-            };
-            format!(
-                "{} done, {} failed, {} skipped; {conv}",
-                r.done.len(),
-                usize::from(r.failed.is_some()),
-                r.skipped.len()
-            )
-        };
-        super::outln!("{}: {state}", r.device);
+        let _ = writeln!(s, "{}: {}", r.device, state(r));
         for d in &r.done {
-            super::outln!(
-                "  done    {} {} ({}){}",
-                d.method,
-                d.path,
-                d.status,
-                d.note
-                    .as_ref()
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default()
-            );
+            let note = d
+                .note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default();
+            let _ = writeln!(s, "  done    {} {} ({}){note}", d.method, d.path, d.status);
         }
         if let Some(f) = &r.failed {
-            super::outln!("  failed  {} {}: {}", f.method, f.path, f.error);
+            let _ = writeln!(s, "  failed  {} {}: {}", f.method, f.path, f.error);
         }
-        for s in &r.skipped {
-            super::outln!("  skipped {s}");
+        for k in &r.skipped {
+            let _ = writeln!(s, "  skipped {k}");
         }
     }
+    s
+}
+
+/// The one-line state of a device in the report.
+fn state(r: &DeviceReport) -> String {
+    if let Some(b) = &r.blocked {
+        return format!("nothing written: {b}");
+    }
+    if r.done.is_empty() && r.failed.is_none() && r.error.is_some() {
+        return format!("nothing written: {}", r.error.as_deref().unwrap_or(""));
+    }
+    let conv = match r.converged {
+        Some(true) => "converged".to_string(),
+        Some(false) => format!("NOT converged, still different: {}", r.residue.join(", ")),
+        None => r.error.clone().unwrap_or_else(|| "not checked".into()),
+    };
+    format!(
+        "{} done, {} failed, {} skipped; {conv}",
+        r.done.len(),
+        usize::from(r.failed.is_some()),
+        r.skipped.len()
+    )
 }
 
 /// 3 when something was written and then failed or did not converge; 4 when a device was

@@ -1,38 +1,21 @@
-//! One file per subcommand, wiring the library together. This is the CLI layer: the only place
-//! (with main.rs) that prints.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
-/// Prints to stdout; a closed pipe (`| head`) ends the process quietly instead of panicking.
-macro_rules! out {
-    ($($t:tt)*) => { $crate::commands::emit(&format!($($t)*)) };
-}
-macro_rules! outln {
-    ($($t:tt)*) => { $crate::commands::emit(&format!("{}\n", format_args!($($t)*))) };
-}
-pub(crate) use {out, outln};
-
-pub fn emit(s: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush())
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
-    }
-}
+//! One file per subcommand: parse arguments, call the library (the engine for device work, at
+//! most one `block_on` per command), render, map the exit code. All output goes through the
+//! `Printer`; nothing below this layer prints.
 
 pub mod apply;
 pub mod import;
 pub mod leases;
 pub mod plan;
+pub mod printer;
 pub mod schema;
-pub mod session;
 pub mod sim;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Global, Select};
+use crate::engine::{Options, Selection};
+pub use printer::Printer;
 
-/// Process exit codes of DESIGN.md section 7.
+/// Process exit codes (0 success, 1 error, 2 pending, 3 partial, 4 blocked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
@@ -44,9 +27,10 @@ pub enum Exit {
 
 pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     let global = cli.global.clone();
+    let p = Printer::new(&global);
     match cli.command {
-        Command::Validate { dir } => validate::run(&global, &dir),
-        Command::Schema { kind } => schema::run(kind),
+        Command::Validate { dir } => validate::run(&p, &dir),
+        Command::Schema { kind } => schema::run(&p, kind),
         Command::Plan {
             dir,
             select,
@@ -54,10 +38,10 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             out,
             detailed_exitcode,
         } => plan::run(
-            &global,
+            &p,
             plan::PlanArgs {
                 dir: &dir,
-                select: &select,
+                options: options(&global, &select, &p),
                 format,
                 out: out.as_deref(),
                 detailed_exitcode,
@@ -69,17 +53,17 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             select,
             format,
         } => plan::run(
-            &global,
+            &p,
             plan::PlanArgs {
                 dir: &dir,
-                select: &select,
+                options: options(&global, &select, &p),
                 format,
                 out: None,
                 detailed_exitcode: true,
                 drift: true,
             },
         ),
-        Command::Import { dir, device, write } => import::run(&global, &dir, &device, write),
+        Command::Import { dir, device, write } => import::run(&p, &dir, &device, write),
         Command::Apply {
             dir,
             plan,
@@ -87,21 +71,23 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             yes,
             force,
         } => apply::run(
-            &global,
+            &p,
             apply::ApplyArgs {
                 dir: &dir,
                 plan: plan.as_deref(),
-                select: &select,
+                options: options(&global, &select, &p),
                 yes,
                 force,
             },
         ),
         Command::Sim {
             action: crate::cli::SimAction::Serve(args),
-        } => sim::run(&args),
+        } => sim::run(&p, &args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "dhcpform", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dhcpform", &mut buf);
+            p.out(&String::from_utf8_lossy(&buf));
             Ok(Exit::Ok)
         }
         Command::Leases {
@@ -109,7 +95,7 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             dir,
             select,
             format,
-        } => leases::run(&global, &dir, &select, format),
+        } => leases::run(&p, &dir, options(&global, &select, &p), format),
         Command::Leases {
             action:
                 Some(crate::cli::LeasesAction::Clear {
@@ -120,42 +106,58 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
                     yes,
                 }),
             ..
-        } => leases::clear(&global, &dir, &device, &ips, all, yes),
+        } => leases::clear(
+            &p,
+            leases::ClearArgs {
+                dir: &dir,
+                device: &device,
+                ips: &ips,
+                all,
+                yes,
+                options: options(&global, &Select::default(), &p),
+            },
+        ),
     }
 }
 
-/// Prints diagnostics to stderr through miette's graphical handler.
-pub fn print_diags(global: &crate::cli::Global, diags: &crate::manifest::Diags) {
-    let handler = report_handler(global);
-    for d in &diags.0 {
-        let mut out = String::new();
-        if handler.render_report(&mut out, d).is_ok() {
-            eprintln!("{out}");
-        } else {
-            eprintln!("{}", d.message);
+/// The engine options of a device command.
+fn options(global: &Global, select: &Select, p: &Printer) -> Options {
+    Options {
+        selection: Selection {
+            devices: select.devices.clone(),
+            excludes: select.excludes.clone(),
+            shard: global.shard,
+        },
+        parallelism: global.parallelism,
+        log: p.logger(),
+    }
+}
+
+/// Loads the repository for a device command: prints its diagnostics and warnings; an invalid
+/// repository or a bad selection ends the command (exit 1).
+fn load(
+    p: &Printer,
+    dir: &std::path::Path,
+    options: Options,
+) -> Result<crate::engine::Engine, Exit> {
+    let (engine, diags) = crate::engine::Engine::load(dir, options);
+    p.diags(&diags);
+    match engine {
+        Ok(engine) => {
+            for w in engine.warnings() {
+                p.warn(&w);
+            }
+            Ok(engine)
+        }
+        Err(e @ crate::engine::EngineError::Invalid { .. }) => {
+            p.err(&e.to_string());
+            Err(Exit::Error)
+        }
+        Err(e) => {
+            p.error(&e.to_string());
+            Err(Exit::Error)
         }
     }
-}
-
-pub fn color_enabled(global: &crate::cli::Global, stream_is_tty: bool) -> bool {
-    match global.color {
-        crate::cli::ColorChoice::Always => true,
-        crate::cli::ColorChoice::Never => false,
-        crate::cli::ColorChoice::Auto => {
-            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-pub fn report_handler(global: &crate::cli::Global) -> miette::GraphicalReportHandler {
-    use std::io::IsTerminal;
-    let color = color_enabled(global, std::io::stderr().is_terminal());
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    miette::GraphicalReportHandler::new_themed(theme).with_width(100)
 }
 
 /// The tokio runtime commands run on.
@@ -164,42 +166,4 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, miette::Report> {
         .enable_all()
         .build()
         .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))
-}
-
-/// A progress bar on stderr when it is a terminal and several devices are worked on.
-pub fn progress(global: &crate::cli::Global, n: usize) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if n < 2 || global.quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(n as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} devices {elapsed}")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// Asks for confirmation: `--yes` skips it; without a terminal `--yes` is required; on a
-/// terminal only the answer `yes` proceeds.
-pub fn confirm(yes: bool, command: &str, question: &str) -> Result<bool, miette::Report> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(miette::miette!(
-            help = "review what it will do, then run again with --yes",
-            "no terminal to confirm on: {command} needs --yes"
-        ));
-    }
-    eprint!("{question} Only 'yes' proceeds: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
-    Ok(line.trim() == "yes")
 }

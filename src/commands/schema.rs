@@ -1,9 +1,9 @@
 //! `dhcpform schema KIND`.
 
-use super::Exit;
+use super::{Exit, Printer};
 use crate::cli::SchemaKind;
 
-pub fn run(kind: SchemaKind) -> Result<Exit, miette::Report> {
-    super::outln!("{}", crate::schema::json(kind));
+pub fn run(p: &Printer, kind: SchemaKind) -> Result<Exit, miette::Report> {
+    p.outln(&crate::schema::json(kind));
     Ok(Exit::Ok)
 }

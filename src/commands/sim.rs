@@ -1,38 +1,37 @@
 //! `dhcpform sim serve`: run the emulator until interrupted.
 
-use super::Exit;
+use super::{Exit, Printer};
 use crate::cli::SimServe;
-use crate::sim::{Faults, Persist, Sim, SimOptions};
+use crate::sim::{Faults, Persist, SimOptions};
 
-pub fn run(args: &SimServe) -> Result<Exit, miette::Report> {
+pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
+    let opts = SimOptions {
+        user: args.user.clone(),
+        password: args.password.clone(),
+        api_token: args.api_token.clone(),
+        faults: Faults {
+            latency_ms: args.latency,
+            fault_rate: args.fault_rate.clamp(0.0, 1.0),
+            retry_after: 1,
+            fail_write: args.fail_write,
+            lose_answer: args.lose_answer,
+            seed: None,
+        },
+        fleet: args.fleet,
+        persist: args.state.clone().map(Persist::File).unwrap_or_default(),
+    };
+    let fleet = args.fleet.is_some();
     let rt = super::runtime()?;
-    rt.block_on(async {
-        let opts = SimOptions {
-            user: args.user.clone(),
-            password: args.password.clone(),
-            api_token: args.api_token.clone(),
-            faults: Faults {
-                latency_ms: args.latency,
-                fault_rate: args.fault_rate.clamp(0.0, 1.0),
-                retry_after: 1,
-                fail_write: args.fail_write,
-                lose_answer: args.lose_answer,
-                seed: None,
-            },
-            fleet: args.fleet,
-            persist: args.state.clone().map(Persist::File).unwrap_or_default(),
-        };
-        let sim = Sim::new(opts).map_err(|e| miette::miette!("{e}"))?;
-        let handle = sim
-            .start(args.listen)
-            .await
-            .map_err(|e| miette::miette!("{e}"))?;
-        super::outln!("dhcpform sim listening on {}", handle.url());
-        if args.fleet.is_some() {
-            super::outln!("fleet devices: {}/devices/<name>", handle.url());
-        }
-        let _ = tokio::signal::ctrl_c().await;
-        handle.shutdown().await;
-        Ok(Exit::Ok)
-    })
+    rt.block_on(crate::sim::serve_until_interrupted(
+        opts,
+        args.listen,
+        &mut |url| {
+            p.outln(&format!("dhcpform sim listening on {url}"));
+            if fleet {
+                p.outln(&format!("fleet devices: {url}/devices/<name>"));
+            }
+        },
+    ))
+    .map_err(|e| miette::miette!("{e}"))?;
+    Ok(Exit::Ok)
 }

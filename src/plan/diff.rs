@@ -1,6 +1,6 @@
 //! Resource-level diff of desired against live, with field-level and item-level detail.
 
-use super::{Action, Change, FieldChange};
+use super::{Action, Change, FieldChange, Resource};
 use crate::model::{DeviceConfig, LiveConfig, Pool, PoolKind, Server};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -151,10 +151,6 @@ pub fn pool_fields(before: &Pool, after: &Pool) -> Vec<FieldChange> {
     out
 }
 
-pub fn pool_resource(name: &str) -> String {
-    format!("pool/{name}")
-}
-
 /// The resource-level changes. Pools are listed by name; `order` may later turn updates into
 /// replacements.
 pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
@@ -163,7 +159,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
         && *d != live.server
     {
         out.changes.push(Change {
-            resource: "server".into(),
+            resource: Resource::Server,
             action: Action::Update,
             before: Some(to_value(&live.server)),
             after: Some(to_value(d)),
@@ -176,7 +172,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
         for name in names {
             let change = match (live.pools.get(name), dp.get(name)) {
                 (None, Some(a)) => Some(Change {
-                    resource: pool_resource(name),
+                    resource: Resource::pool(name),
                     action: Action::Create,
                     before: None,
                     after: Some(to_value(a)),
@@ -186,7 +182,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
                 (Some(b), Some(a)) if a != b => {
                     let kind_changes = a.kind.is_dynamic() != b.kind.is_dynamic();
                     Some(Change {
-                        resource: pool_resource(name),
+                        resource: Resource::pool(name),
                         action: if kind_changes {
                             Action::Replace
                         } else {
@@ -200,7 +196,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
                     })
                 }
                 (Some(b), None) if prune => Some(Change {
-                    resource: pool_resource(name),
+                    resource: Resource::pool(name),
                     action: Action::Delete,
                     before: Some(to_value(b)),
                     after: None,

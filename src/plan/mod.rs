@@ -7,7 +7,7 @@ pub mod expect;
 pub mod order;
 pub mod safety;
 
-use crate::inventory::Safety;
+use crate::inventory::{Platform, Safety};
 use crate::model::{DeviceConfig, LiveConfig};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,113 @@ impl Action {
     }
 }
 
+/// The HTTP method of a planned call: only the methods the device APIs document for writes
+/// (and GET, which apply uses to read back).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a change or a call is about: the global settings (`server`) or one pool
+/// (`pool/<name>`). Written as that string in plan files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    Server,
+    Pool(String),
+}
+
+impl Resource {
+    pub fn pool(name: &str) -> Resource {
+        Resource::Pool(name.to_string())
+    }
+
+    /// The pool's name, for a pool.
+    pub fn pool_name(&self) -> Option<&str> {
+        match self {
+            Resource::Pool(n) => Some(n),
+            Resource::Server => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resource::Server => f.write_str("server"),
+            Resource::Pool(n) => write!(f, "pool/{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Resource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.strip_prefix("pool/") {
+            _ if s == "server" => Ok(Resource::Server),
+            Some(n) if !n.is_empty() => Ok(Resource::Pool(n.to_string())),
+            _ => Err(format!(
+                "expected `server` or `pool/<name>` as a resource, found `{s}`"
+            )),
+        }
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Resource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Resource".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`server` (the global DHCP settings) or `pool/<name>`.",
+            "type": "string",
+            "pattern": "^(server|pool/.+)$"
+        })
+    }
+}
+
 /// One changed field of a resource. Lists show the items added and removed; `whole_list`
 /// says that the device is sent the whole list.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -65,7 +172,7 @@ pub struct FieldChange {
 /// A resource-level change: `server` or `pool/<name>`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Change {
-    pub resource: String,
+    pub resource: Resource,
     pub action: Action,
     /// Canonical model of the resource before (absent for create).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,13 +189,13 @@ pub struct Change {
 /// One HTTP call, exactly as apply sends it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Operation {
-    pub method: String,
+    pub method: Method,
     /// Path below the device's base URL.
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// The resource this call writes.
-    pub resource: String,
+    pub resource: Resource,
     /// For `PUT /api/v1/dhcp`: the canonical server state the device must still have just
     /// before this call (apply re-reads and stops if it differs).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,7 +229,7 @@ pub struct Finding {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct DevicePlan {
     pub device: String,
-    pub platform: String,
+    pub platform: Platform,
     /// Set when the device could not be read or planned; nothing else is meaningful then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -149,7 +256,7 @@ pub struct DevicePlan {
 
 impl DevicePlan {
     /// A device that could not be read or planned.
-    pub fn failed(device: &str, platform: &str, error: String) -> Self {
+    pub fn failed(device: &str, platform: Platform, error: String) -> Self {
         DevicePlan {
             error: Some(error),
             ..DevicePlan::empty(device, platform)
@@ -157,10 +264,10 @@ impl DevicePlan {
     }
 
     /// A device with nothing to change (an F5 XC site, whose leases are read-only).
-    pub fn empty(device: &str, platform: &str) -> Self {
+    pub fn empty(device: &str, platform: Platform) -> Self {
         DevicePlan {
             device: device.into(),
-            platform: platform.into(),
+            platform,
             error: None,
             live_digest: None,
             changes: vec![],
@@ -209,7 +316,7 @@ pub fn plan_ios_xe(
     let safety = safety::judge(&d.changes, desired, live, policy);
     DevicePlan {
         device: device.into(),
-        platform: "ios-xe".into(),
+        platform: Platform::IosXe,
         error: None,
         live_digest: Some(live.digest()),
         changes: d.changes,

@@ -9,7 +9,7 @@
 //! When no pool is written, a single PUT of D replaces both global PUTs.
 
 use super::diff::Diff;
-use super::{Action, Operation};
+use super::{Action, Method, Operation, Resource};
 use crate::device::ios_xe::wire;
 use crate::model::{DeviceConfig, LiveConfig, Server};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,10 +23,10 @@ fn pool_path(name: &str) -> String {
 
 fn server_put(s: &Server, expect: &Server) -> Operation {
     Operation {
-        method: "PUT".into(),
+        method: Method::Put,
         path: SERVER_PATH.into(),
         body: Some(wire::server_body(s)),
-        resource: "server".into(),
+        resource: Resource::Server,
         expect_server: serde_json::to_value(expect).ok(),
     }
 }
@@ -115,13 +115,13 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
         d.changes
             .iter()
             .filter(|c| c.action == a)
-            .filter_map(|c| c.resource.strip_prefix("pool/").map(str::to_string))
+            .filter_map(|c| c.resource.pool_name().map(str::to_string))
             .collect()
     };
     let updates = names(Action::Update, d);
     let (update_order, cycle_victims) = order_updates(&updates, desired, live);
     for c in d.changes.iter_mut() {
-        if let Some(n) = c.resource.strip_prefix("pool/")
+        if let Some(n) = c.resource.pool_name()
             && cycle_victims.iter().any(|v| v == n)
         {
             c.action = Action::Replace;
@@ -139,20 +139,20 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
     let mut pool_ops = Vec::new();
     for n in deletes.iter().chain(&replaces) {
         pool_ops.push(Operation {
-            method: "DELETE".into(),
+            method: Method::Delete,
             path: pool_path(n),
             body: None,
-            resource: format!("pool/{n}"),
+            resource: Resource::pool(n),
             expect_server: None,
         });
     }
     for n in &update_order {
         if let Some(p) = pool_of(n) {
             pool_ops.push(Operation {
-                method: "PUT".into(),
+                method: Method::Put,
                 path: pool_path(n),
                 body: Some(wire::pool_body(n, p)),
-                resource: format!("pool/{n}"),
+                resource: Resource::pool(n),
                 expect_server: None,
             });
         }
@@ -162,10 +162,10 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
     for n in posts {
         if let Some(p) = pool_of(n) {
             pool_ops.push(Operation {
-                method: "POST".into(),
+                method: Method::Post,
                 path: POOLS_PATH.into(),
                 body: Some(wire::pool_body(n, p)),
-                resource: format!("pool/{n}"),
+                resource: Resource::pool(n),
                 expect_server: None,
             });
         }
@@ -247,7 +247,7 @@ mod tests {
             ops,
             d.changes
                 .iter()
-                .map(|c| (c.resource.clone(), c.action))
+                .map(|c| (c.resource.to_string(), c.action))
                 .collect(),
         )
     }

@@ -13,7 +13,7 @@ pub fn judge(
     let count = |a: Action| {
         changes
             .iter()
-            .filter(|c| c.action == a && c.resource.starts_with("pool/"))
+            .filter(|c| c.action == a && c.resource.pool_name().is_some())
             .count()
     };
     let (deletes, updates, replaces) = (
@@ -57,7 +57,7 @@ pub fn judge(
         });
     }
     for c in changes {
-        if let Some(name) = c.resource.strip_prefix("pool/")
+        if let Some(name) = c.resource.pool_name()
             && matches!(c.action, Action::Delete | Action::Replace)
             && policy.protected.iter().any(|p| p == name)
         {

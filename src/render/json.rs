@@ -1,9 +1,77 @@
-//! The `json` plan format: the plan file itself, versioned by `format_version`.
+//! The `json` plan format: the plan file itself, versioned by `format_version`. It can be
+//! written whole (`render`) or device by device (`header`, `device`, `footer`), byte for byte
+//! the same, so a large fleet's plan streams without being held in memory.
 
-use crate::plan::PlanFile;
+use crate::plan::{DevicePlan, FORMAT_VERSION, PlanFile};
 use std::fmt::{self, Write};
 
 pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
     let text = serde_json::to_string_pretty(plan).map_err(|_| fmt::Error)?;
     writeln!(out, "{text}")
+}
+
+/// The start of a plan file, up to the first device.
+pub fn header(out: &mut dyn Write) -> fmt::Result {
+    write!(
+        out,
+        "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"devices\": ["
+    )
+}
+
+/// One device of the `devices` list; `first` for the first one.
+pub fn device(out: &mut dyn Write, d: &DevicePlan, first: bool) -> fmt::Result {
+    let text = serde_json::to_string_pretty(d).map_err(|_| fmt::Error)?;
+    out.write_str(if first { "\n" } else { ",\n" })?;
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.write_char('\n')?;
+        }
+        // JSON strings hold no raw newline, so every line is a line of structure.
+        write!(out, "    {line}")?;
+    }
+    Ok(())
+}
+
+/// The end of a plan file; `any` when a device was written.
+pub fn footer(out: &mut dyn Write, any: bool) -> fmt::Result {
+    if any {
+        out.write_str("\n  ]\n}\n")
+    } else {
+        out.write_str("]\n}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Platform;
+
+    fn streamed(plan: &PlanFile) -> String {
+        let mut s = String::new();
+        header(&mut s).unwrap();
+        for (i, d) in plan.devices.iter().enumerate() {
+            device(&mut s, d, i == 0).unwrap();
+        }
+        footer(&mut s, !plan.devices.is_empty()).unwrap();
+        s
+    }
+
+    #[test]
+    fn streaming_writes_what_the_whole_plan_writes() {
+        let mut failed = DevicePlan::failed("r2", Platform::IosXe, "a \"quoted\"\nerror".into());
+        failed.unmanaged = vec!["x".into()];
+        for devices in [
+            vec![],
+            vec![DevicePlan::empty("r1", Platform::F5Xc)],
+            vec![DevicePlan::empty("r1", Platform::IosXe), failed],
+        ] {
+            let plan = PlanFile {
+                format_version: FORMAT_VERSION,
+                devices,
+            };
+            let mut whole = String::new();
+            render(&mut whole, &plan).unwrap();
+            assert_eq!(streamed(&plan), whole);
+        }
+    }
 }

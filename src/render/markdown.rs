@@ -82,39 +82,77 @@ fn section(d: &DevicePlan) -> String {
 }
 
 pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
-    let mut text = String::from(
-        "## dhcpform plan\n\n| device | create | update | delete | status |\n|---|---:|---:|---:|---|\n",
-    );
+    let mut b = Builder::default();
     for d in &plan.devices {
+        b.add(d);
+    }
+    b.finish(out)
+}
+
+/// A device's section, kept or already known to be cut.
+enum Part {
+    /// Device name and section.
+    Kept(String, String),
+    Cut(String),
+}
+
+/// Builds the markdown device by device while holding only what it can print: the table rows
+/// and at most `MAX_CHARS` of sections (a section that would not fit even beside an empty
+/// table is cut at once).
+#[derive(Default)]
+pub struct Builder {
+    rows: String,
+    parts: Vec<Part>,
+    kept: usize,
+}
+
+impl Builder {
+    pub fn add(&mut self, d: &DevicePlan) {
         let (c, u, del) = d.counts();
         let _ = writeln!(
-            text,
+            self.rows,
             "| `{}` | {c} | {u} | {del} | {} |",
             escape(&d.device),
             status(d)
         );
-    }
-    text.push('\n');
-    let mut cut = Vec::new();
-    for d in plan
-        .devices
-        .iter()
-        .filter(|d| d.has_changes() || d.error.is_some())
-    {
+        if !(d.has_changes() || d.error.is_some()) {
+            return;
+        }
         let s = section(d);
-        if text.len() + s.len() + 200 > MAX_CHARS {
-            cut.push(d.device.clone());
+        if self.kept + s.len() + 200 > MAX_CHARS {
+            self.parts.push(Part::Cut(d.device.clone()));
         } else {
-            text.push_str(&s);
+            self.kept += s.len();
+            self.parts.push(Part::Kept(d.device.clone(), s));
         }
     }
+
+    pub fn finish(self, out: &mut dyn Write) -> fmt::Result {
+        let mut text = String::from(
+            "## dhcpform plan\n\n| device | create | update | delete | status |\n|---|---:|---:|---:|---|\n",
+        );
+        text.push_str(&self.rows);
+        text.push('\n');
+        let mut cut = Vec::new();
+        for part in self.parts {
+            match part {
+                Part::Kept(_, s) if text.len() + s.len() + 200 <= MAX_CHARS => text.push_str(&s),
+                Part::Kept(name, _) => cut.push(name),
+                Part::Cut(name) => cut.push(name),
+            }
+        }
+        note_cut(&mut text, &cut);
+        out.write_str(&text)
+    }
+}
+
+fn note_cut(text: &mut String, cut: &[String]) {
     if !cut.is_empty() {
         let _ = writeln!(
-            text,
+            *text,
             "_Cut to stay under {MAX_CHARS} characters: the details of {} device(s) ({}) are left out; run `dhcpform plan` for the full plan._",
             cut.len(),
             cut.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
         );
     }
-    out.write_str(&text)
 }

@@ -6,23 +6,26 @@ pub mod text;
 
 use crate::manifest::ios_xe::{render_pool, render_server};
 use crate::model::{Pool, Server};
-use crate::plan::Change;
+use crate::plan::{Change, Resource};
 use serde_json::Value;
 
 /// Canonical YAML of one side of a change (empty when the side is absent).
-pub fn resource_yaml(resource: &str, side: Option<&Value>) -> String {
+pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
     let Some(v) = side else { return String::new() };
     let mut out = String::new();
-    if resource == "server" {
-        if let Ok(s) = serde_json::from_value::<Server>(v.clone()) {
-            out.push_str("server:\n");
-            render_server(&mut out, &s, "  ");
+    match resource {
+        Resource::Server => {
+            if let Ok(s) = serde_json::from_value::<Server>(v.clone()) {
+                out.push_str("server:\n");
+                render_server(&mut out, &s, "  ");
+            }
         }
-    } else if let Some(name) = resource.strip_prefix("pool/")
-        && let Ok(p) = serde_json::from_value::<Pool>(v.clone())
-    {
-        out.push_str(&format!("{}:\n", crate::manifest::ios_xe::yaml_str(name)));
-        render_pool(&mut out, &p, "  ");
+        Resource::Pool(name) => {
+            if let Ok(p) = serde_json::from_value::<Pool>(v.clone()) {
+                out.push_str(&format!("{}:\n", crate::manifest::ios_xe::yaml_str(name)));
+                render_pool(&mut out, &p, "  ");
+            }
+        }
     }
     out
 }

@@ -2,7 +2,7 @@
 //! canonical YAML, the calls in order, and the safety verdict. Colour is optional.
 
 use super::{change_diff, summary_line};
-use crate::plan::{Action, DevicePlan, PlanFile};
+use crate::plan::{Action, DevicePlan, Method, PlanFile};
 use std::fmt::{self, Write};
 
 struct Paint(bool);
@@ -38,20 +38,42 @@ impl Paint {
 }
 
 pub fn render(out: &mut dyn Write, plan: &PlanFile, color: bool) -> fmt::Result {
-    let p = Paint(color);
+    let mut tally = Tally::default();
     for d in &plan.devices {
-        device(out, d, &p)?;
+        device(out, d, color)?;
+        tally.add(d);
     }
-    let changed = plan.devices.iter().filter(|d| d.has_changes()).count();
-    let failed = plan.devices.iter().filter(|d| d.error.is_some()).count();
+    summary(out, &tally)
+}
+
+/// What the closing line counts, gathered device by device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub devices: usize,
+    pub changed: usize,
+    pub failed: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, d: &DevicePlan) {
+        self.devices += 1;
+        self.changed += usize::from(d.has_changes());
+        self.failed += usize::from(d.error.is_some());
+    }
+}
+
+/// `3 device(s): 1 with changes, 0 failed`
+pub fn summary(out: &mut dyn Write, t: &Tally) -> fmt::Result {
     writeln!(
         out,
-        "{} device(s): {changed} with changes, {failed} failed",
-        plan.devices.len()
+        "{} device(s): {} with changes, {} failed",
+        t.devices, t.changed, t.failed
     )
 }
 
-fn device(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
+/// One device's part of the text plan.
+pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
+    let p = &Paint(color);
     writeln!(out, "{}", p.bold(&summary_line(d)))?;
     if d.error.is_some() {
         return writeln!(out);
@@ -107,7 +129,7 @@ fn device(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     if !d.operations.is_empty() {
         writeln!(out, "  calls, in order:")?;
         for (i, op) in d.operations.iter().enumerate() {
-            let target = if op.method == "POST" {
+            let target = if op.method == Method::Post {
                 format!(" ({})", op.resource)
             } else {
                 String::new()

@@ -157,6 +157,19 @@ impl SimHandle {
     }
 }
 
+/// Runs an emulator until Ctrl-C; `ready` gets its base URL once it listens.
+pub async fn serve_until_interrupted(
+    opts: SimOptions,
+    addr: SocketAddr,
+    ready: &mut dyn FnMut(&str),
+) -> Result<(), SimError> {
+    let handle = Sim::new(opts)?.start(addr).await?;
+    ready(&handle.url());
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
 impl Sim {
     pub fn new(opts: SimOptions) -> Result<Sim, SimError> {
         let mut devices = BTreeMap::new();

@@ -1,0 +1,145 @@
+//! The one printer the commands hold: stdout for results, stderr for diagnostics, warnings,
+//! errors and the `-v` request log; `-q` and colour are decided here and nowhere else.
+#![allow(clippy::print_stderr)]
+
+use crate::cli::{ColorChoice, Global};
+use crate::device::http::Logger;
+use crate::manifest::Diags;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    quiet: bool,
+    verbose: bool,
+    color: ColorChoice,
+}
+
+impl Printer {
+    pub fn new(global: &Global) -> Printer {
+        Printer {
+            quiet: global.quiet,
+            verbose: global.verbose,
+            color: global.color,
+        }
+    }
+
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Writes to stdout; a closed pipe (`| head`) ends the process quietly.
+    pub fn out(&self, s: &str) {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush())
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
+    }
+
+    pub fn outln(&self, s: &str) {
+        self.out(&format!("{s}\n"));
+    }
+
+    /// A status line on stderr, left out with `-q`.
+    pub fn info(&self, s: &str) {
+        if !self.quiet {
+            eprintln!("{s}");
+        }
+    }
+
+    /// A line on stderr, always.
+    pub fn err(&self, s: &str) {
+        eprintln!("{s}");
+    }
+
+    pub fn warn(&self, s: &str) {
+        eprintln!("warning: {s}");
+    }
+
+    pub fn error(&self, s: &str) {
+        eprintln!("error: {s}");
+    }
+
+    /// Whether a stream gets colour: `--color`, else a terminal without `NO_COLOR`.
+    pub fn color(&self, stream_is_tty: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    pub fn stdout_color(&self) -> bool {
+        self.color(std::io::stdout().is_terminal())
+    }
+
+    /// Diagnostics on stderr through miette's graphical handler.
+    pub fn diags(&self, diags: &Diags) {
+        let theme = if self.color(std::io::stderr().is_terminal()) {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+        for d in &diags.0 {
+            let mut out = String::new();
+            if handler.render_report(&mut out, d).is_ok() {
+                eprintln!("{out}");
+            } else {
+                eprintln!("{}", d.message);
+            }
+        }
+    }
+
+    /// The `-v` request log (lines arrive already redacted).
+    pub fn logger(&self) -> Option<Logger> {
+        self.verbose
+            .then(|| Arc::new(|line: &str| eprintln!("{line}")) as Logger)
+    }
+
+    /// A progress bar on stderr when it is a terminal and several devices are worked on.
+    pub fn progress(&self, n: usize) -> indicatif::ProgressBar {
+        if n < 2 || self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(n as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} devices {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    }
+
+    /// Asks for confirmation: `--yes` skips it; without a terminal `--yes` is required; on a
+    /// terminal only the answer `yes` proceeds.
+    pub fn confirm(
+        &self,
+        yes: bool,
+        command: &str,
+        question: &str,
+    ) -> Result<bool, miette::Report> {
+        use std::io::BufRead;
+        if yes {
+            return Ok(true);
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(miette::miette!(
+                help = "review what it will do, then run again with --yes",
+                "no terminal to confirm on: {command} needs --yes"
+            ));
+        }
+        eprint!("{question} Only 'yes' proceeds: ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
+        Ok(line.trim() == "yes")
+    }
+}

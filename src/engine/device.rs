@@ -1,0 +1,306 @@
+//! The device contract the engine drives, as octoDNS's providers have populate/plan/apply: a
+//! device is bound to its own desired state when it is built, so a desired file of another
+//! platform cannot reach it, and the engine never matches on the platform again.
+
+use super::{LeaseRow, LeaseSet, Usage};
+use crate::apply::DeviceReport;
+use crate::device::Client;
+use crate::device::f5_xc::F5Xc;
+use crate::device::http::DeviceError;
+use crate::device::ios_xe::IosXe;
+use crate::inventory::{DeviceEntry, Platform, Safety};
+use crate::model::{DeviceConfig, Expect};
+use crate::plan::{self, DevicePlan, Policy};
+use crate::validate::{Desired, IosXeDesired};
+use futures::future::BoxFuture;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+/// How a device is planned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanMode {
+    /// Lift the safety gates (apply --force).
+    pub force: bool,
+    /// Add the `expect:` checks (drift).
+    pub drift: bool,
+}
+
+/// What bindings to clear.
+#[derive(Debug, Clone)]
+pub enum Clear {
+    All,
+    Ips(Vec<Ipv4Addr>),
+}
+
+/// One device with its desired state and a client (and so a session) of its own.
+pub trait Device: Send + Sync {
+    fn name(&self) -> &str;
+    fn platform(&self) -> Platform;
+    /// Reads the device and plans it; a failure is a plan with its error set.
+    fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan>;
+    /// Runs a plan's operations in order and checks convergence.
+    fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport>;
+    /// Reads leases and pool utilisation.
+    fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>>;
+    /// Clears bindings: per binding (or for all at once), what was cleared or why not.
+    fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>>;
+    /// Reads the live configuration as a desired state that plans empty (`import`).
+    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>>;
+    /// Ends the device's session (releases an IOS XE token). Idempotent.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// What one clear call did: the binding (or "every automatic binding") or the device's error.
+pub type Cleared = Result<String, DeviceError>;
+
+/// A request this device's platform cannot carry out.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum ClearError {
+    #[error("device `{0}` is F5 XC: its leases are read-only")]
+    ReadOnly(String),
+    #[error("device `{0}` is F5 XC: import reads IOS XE devices only")]
+    NoImport(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Device(#[from] DeviceError),
+}
+
+/// Binds a device entry, its desired state and its client. A desired state of another
+/// platform than the client's is refused here, once.
+pub fn bind(
+    entry: &DeviceEntry,
+    desired: &Desired,
+    client: Client,
+    safety: Safety,
+) -> Result<Box<dyn Device>, DeviceError> {
+    match (client, desired) {
+        (Client::IosXe(client), Desired::IosXe(desired)) => Ok(Box::new(IosXeDevice {
+            name: entry.name.clone(),
+            prune: entry.prune,
+            protected: entry.protected_pools.clone(),
+            safety,
+            desired: desired.clone(),
+            client,
+        })),
+        (Client::F5Xc(client), Desired::F5Xc(expect)) => Ok(Box::new(F5XcDevice {
+            name: entry.name.clone(),
+            expect: expect.clone(),
+            client,
+        })),
+        _ => Err(DeviceError::Setup {
+            device: entry.name.clone(),
+            message: format!(
+                "device {}: the desired file does not match the device's platform ({})",
+                entry.name, entry.platform
+            ),
+        }),
+    }
+}
+
+struct IosXeDevice {
+    name: String,
+    prune: bool,
+    protected: Vec<String>,
+    safety: Safety,
+    desired: Arc<IosXeDesired>,
+    client: IosXe,
+}
+
+impl IosXeDevice {
+    async fn plan_inner(&self, mode: PlanMode) -> DevicePlan {
+        let live = match self.client.read().await {
+            Ok(l) => l,
+            Err(err) => return DevicePlan::failed(&self.name, Platform::IosXe, err.to_string()),
+        };
+        let policy = Policy {
+            prune: self.prune,
+            protected: &self.protected,
+            safety: self.safety,
+            force: mode.force,
+        };
+        let mut plan = plan::plan_ios_xe(&self.name, &self.desired.config, &live, &policy);
+        if mode.drift
+            && let Some(max) = self.desired.expect.max_utilization
+        {
+            match self.client.bindings().await {
+                Ok(b) => plan
+                    .findings
+                    .extend(plan::expect::ios_utilization(&live, &b, max)),
+                Err(err) => plan.error = Some(err.to_string()),
+            }
+        }
+        plan
+    }
+
+    async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
+        let live = self.client.read().await?;
+        let bindings = self.client.bindings().await?;
+        let mut set = LeaseSet::default();
+        for b in &bindings {
+            let pool = live
+                .pools
+                .iter()
+                .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)))
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            set.leases.push(LeaseRow {
+                device: self.name.clone(),
+                ip: b.ip.to_string(),
+                mac: b.mac.to_string(),
+                kind: format!("{:?}", b.kind).to_lowercase(),
+                expires: b.expires.clone().unwrap_or_else(|| "infinite".into()),
+                pool,
+            });
+        }
+        for (pool, used, total) in plan::expect::ios_usage(&live, &bindings) {
+            set.utilisation.push(Usage {
+                device: self.name.clone(),
+                pool,
+                used,
+                total,
+                percent: plan::expect::percent(used, total),
+            });
+        }
+        Ok(set)
+    }
+
+    async fn clear_inner(&self, what: &Clear) -> Vec<Cleared> {
+        match what {
+            Clear::All => vec![
+                self.client
+                    .clear_all_bindings()
+                    .await
+                    .map(|()| "every automatic binding".to_string()),
+            ],
+            Clear::Ips(ips) => {
+                let mut out = Vec::new();
+                for ip in ips {
+                    out.push(
+                        self.client
+                            .clear_binding(*ip)
+                            .await
+                            .map(|()| ip.to_string()),
+                    );
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Device for IosXeDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn platform(&self) -> Platform {
+        Platform::IosXe
+    }
+    fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
+        Box::pin(self.plan_inner(mode))
+    }
+    fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
+        Box::pin(async move {
+            // A saved plan carries the desired state it was made for.
+            let desired = plan.desired.as_ref().unwrap_or(&self.desired.config);
+            crate::apply::execute(&self.client, plan, desired, self.prune).await
+        })
+    }
+    fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>> {
+        Box::pin(self.leases_inner())
+    }
+    fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>> {
+        let what = what.clone();
+        Box::pin(async move { Ok(self.clear_inner(&what).await) })
+    }
+    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>> {
+        Box::pin(async move {
+            let live = self.client.read().await?;
+            Ok(DeviceConfig {
+                server: Some(live.server),
+                pools: Some(live.pools),
+            })
+        })
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.client.logout())
+    }
+}
+
+struct F5XcDevice {
+    name: String,
+    expect: Arc<Expect>,
+    client: F5Xc,
+}
+
+impl F5XcDevice {
+    async fn plan_inner(&self, mode: PlanMode) -> DevicePlan {
+        match self.client.leases().await {
+            Ok(leases) => {
+                let mut plan = DevicePlan::empty(&self.name, Platform::F5Xc);
+                if mode.drift {
+                    plan.findings = plan::expect::f5(&leases, &self.expect);
+                }
+                plan
+            }
+            Err(err) => DevicePlan::failed(&self.name, Platform::F5Xc, err.to_string()),
+        }
+    }
+
+    async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
+        let l = self.client.leases().await?;
+        let mut set = LeaseSet::default();
+        for x in &l.leases {
+            set.leases.push(LeaseRow {
+                device: self.name.clone(),
+                ip: x.ip.map(|i| i.to_string()).unwrap_or_default(),
+                mac: x.mac.map(|m| m.to_string()).unwrap_or_default(),
+                kind: if x.hostname.is_empty() {
+                    "lease".into()
+                } else {
+                    format!("lease ({})", x.hostname)
+                },
+                expires: x.expiry.clone(),
+                pool: x.subnet.clone(),
+            });
+        }
+        for s in &l.subnets {
+            let used = s.address_count.saturating_sub(s.free_address_count);
+            set.utilisation.push(Usage {
+                device: self.name.clone(),
+                pool: s.subnet.clone(),
+                used,
+                total: s.address_count,
+                percent: plan::expect::percent(used, s.address_count),
+            });
+        }
+        Ok(set)
+    }
+}
+
+impl Device for F5XcDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn platform(&self) -> Platform {
+        Platform::F5Xc
+    }
+    fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
+        Box::pin(self.plan_inner(mode))
+    }
+    fn apply<'a>(&'a self, _plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
+        // The leases API is read-only: an F5 XC site never has operations.
+        Box::pin(async move { DeviceReport::new(&self.name) })
+    }
+    fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>> {
+        Box::pin(self.leases_inner())
+    }
+    fn clear(&self, _what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>> {
+        Box::pin(async move { Err(ClearError::ReadOnly(self.name.clone())) })
+    }
+    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>> {
+        Box::pin(async move { Err(ClearError::NoImport(self.name.clone())) })
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}

@@ -1,0 +1,679 @@
+//! The fleet runner: one code path under plan, drift, apply, leases and import. It opens a
+//! repository, starts the `sim://` devices it needs, selects and shards, works on devices
+//! concurrently up to `parallelism`, and hands back per-device results as plain data (plan
+//! file types, apply reports, leases) in a deterministic order (by name). Results stream: a
+//! device's result is handed on as soon as every device before it is done, and each device's
+//! live and desired state are dropped once its result is built, so memory is bounded by the
+//! report, not by the fleet. The engine owns device sessions: every device it binds is closed
+//! (its token released) in one place, `finish`.
+
+pub mod device;
+pub mod select;
+
+pub use device::{Clear, ClearError, Cleared, Device, PlanMode};
+pub use select::{SelectError, Selection};
+
+use crate::apply::DeviceReport;
+use crate::device::http::{DeviceError, HttpCache, Logger};
+use crate::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
+use crate::manifest::Diags;
+use crate::model::DeviceConfig;
+use crate::plan::{DevicePlan, FORMAT_VERSION, PlanFile};
+use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
+use crate::validate::Repo;
+use futures::StreamExt;
+use serde::Serialize;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// What a run needs besides the repository.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub selection: Selection,
+    /// Overrides the inventory's `settings.parallelism`.
+    pub parallelism: Option<usize>,
+    /// Receives `-v` request log lines (already redacted).
+    pub log: Option<Logger>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum EngineError {
+    #[error("invalid: {errors} error(s); fix them first (dhcpform validate)")]
+    Invalid { errors: usize },
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    #[error("cannot start the emulator for the sim:// devices: {0}")]
+    Sim(String),
+    #[error("no device `{device}` in {}", inventory.display())]
+    UnknownDevice { device: String, inventory: PathBuf },
+    #[error("device `{device}` is {platform}: {what}")]
+    WrongPlatform {
+        device: String,
+        platform: Platform,
+        what: &'static str,
+    },
+    #[error("the saved plan names device `{0}`, which the inventory does not have")]
+    SavedPlanDevice(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Clear(#[from] ClearError),
+}
+
+/// One lease or binding, as `leases` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaseRow {
+    pub device: String,
+    pub ip: String,
+    pub mac: String,
+    pub kind: String,
+    pub expires: String,
+    pub pool: String,
+}
+
+/// Utilisation of one pool (IOS XE) or subnet (F5 XC).
+#[derive(Debug, Clone, Serialize)]
+pub struct Usage {
+    pub device: String,
+    pub pool: String,
+    pub used: u64,
+    pub total: u64,
+    pub percent: u64,
+}
+
+/// The leases of one device.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeaseSet {
+    pub leases: Vec<LeaseRow>,
+    pub utilisation: Vec<Usage>,
+}
+
+/// The leases of one device, or why they could not be read.
+#[derive(Debug)]
+pub struct DeviceLeases {
+    pub device: String,
+    pub result: Result<LeaseSet, DeviceError>,
+}
+
+/// What `apply` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyRequest {
+    /// A plan saved by `plan --out`: its operations run, after the live digest check.
+    pub saved: Option<PlanFile>,
+    /// Lift the safety gates (never the stale-plan check).
+    pub force: bool,
+}
+
+/// What the command does between planning and writing.
+pub trait ApplyHooks {
+    /// The plan about to be applied (shown before confirming).
+    fn planned(&mut self, plan: &PlanFile);
+    /// Whether to go ahead; asked only when some device has calls to run.
+    fn confirm(&mut self) -> bool;
+}
+
+#[derive(Debug)]
+pub enum ApplyOutcome {
+    /// The confirmation was refused: nothing written.
+    Cancelled,
+    /// One report per device that was blocked, failed or had calls, by name.
+    Done(Vec<DeviceReport>),
+}
+
+/// A repository loaded and validated, with the devices chosen for this run.
+pub struct Engine {
+    repo: Repo,
+    selected: Vec<usize>,
+    parallelism: usize,
+    log: Option<Logger>,
+}
+
+/// What the device tasks share while a run is under way.
+struct Shared {
+    repo: Repo,
+    http: HttpCache,
+    log: Option<Logger>,
+    sim: Option<SocketAddr>,
+}
+
+/// A run under way: the shared state and the embedded emulator, stopped by `stop`.
+struct Running {
+    shared: Arc<Shared>,
+    sim: Option<SimHandle>,
+    sem: Arc<Semaphore>,
+    parallelism: usize,
+    selected: Vec<usize>,
+}
+
+impl Engine {
+    /// Loads and validates the repository and selects the devices. The diagnostics come back
+    /// either way (warnings too); an invalid repository is an error.
+    pub fn load(dir: &Path, opts: Options) -> (Result<Engine, EngineError>, Diags) {
+        let (repo, diags) = crate::validate::load_repo(dir);
+        let Some(repo) = repo else {
+            let errors = diags.errors();
+            return (Err(EngineError::Invalid { errors }), diags);
+        };
+        let names: Vec<&str> = repo.devices.iter().map(|(e, _)| e.name.as_str()).collect();
+        let selected = match select::select(&names, &opts.selection) {
+            Ok(s) => s,
+            Err(e) => return (Err(e.into()), diags),
+        };
+        let parallelism = opts
+            .parallelism
+            .unwrap_or(repo.inventory.settings.parallelism)
+            .max(1);
+        let engine = Engine {
+            repo,
+            selected,
+            parallelism,
+            log: opts.log,
+        };
+        (Ok(engine), diags)
+    }
+
+    /// Narrows the run to the device named exactly `name`.
+    pub fn only(mut self, name: &str) -> Result<Engine, EngineError> {
+        let i = self
+            .repo
+            .devices
+            .iter()
+            .position(|(e, _)| e.name == name)
+            .ok_or_else(|| EngineError::UnknownDevice {
+                device: name.into(),
+                inventory: self
+                    .repo
+                    .inventory
+                    .root
+                    .join(crate::inventory::INVENTORY_FILE),
+            })?;
+        self.selected = vec![i];
+        Ok(self)
+    }
+
+    /// Warnings about the selected devices' settings (TLS verification off), said every run.
+    pub fn warnings(&self) -> Vec<String> {
+        self.entries()
+            .filter(|e| e.tls.insecure_skip_verify)
+            .map(|e| {
+                format!(
+                    "device {}: TLS certificate verification is off (tls.insecure-skip-verify)",
+                    e.name
+                )
+            })
+            .collect()
+    }
+
+    /// The selected devices, in the order results come.
+    pub fn entries(&self) -> impl Iterator<Item = &DeviceEntry> {
+        self.selected
+            .iter()
+            .filter_map(|i| self.repo.devices.get(*i).map(|(e, _)| e))
+    }
+
+    pub fn platform_of(&self, name: &str) -> Option<Platform> {
+        self.entries().find(|e| e.name == name).map(|e| e.platform)
+    }
+
+    /// Starts the embedded emulator when a selected device is `sim://`.
+    async fn start(self) -> Result<Running, EngineError> {
+        let sims: Vec<&DeviceEntry> = self
+            .entries()
+            .filter(|e| matches!(e.endpoint, Endpoint::Sim(_)))
+            .collect();
+        let handle = if sims.is_empty() {
+            None
+        } else {
+            Some(start_sim(&self.repo.inventory, &sims).await?)
+        };
+        let shared = Shared {
+            repo: self.repo,
+            http: HttpCache::default(),
+            log: self.log,
+            sim: handle.as_ref().map(|h| h.addr),
+        };
+        Ok(Running {
+            shared: Arc::new(shared),
+            sim: handle,
+            sem: Arc::new(Semaphore::new(self.parallelism)),
+            parallelism: self.parallelism,
+            selected: self.selected,
+        })
+    }
+
+    /// Plans (or, with `mode.drift`, checks) every selected device. `sink` gets each device's
+    /// plan in name order, as soon as the devices before it are done.
+    pub async fn plan(
+        self,
+        mode: PlanMode,
+        sink: &mut dyn FnMut(DevicePlan),
+    ) -> Result<(), EngineError> {
+        let run = self.start().await?;
+        run.ordered(
+            move |shared, i, sem| async move {
+                let device = match shared.bind_device(i) {
+                    Ok(d) => d,
+                    Err(e) => return shared.failed(i, e.to_string()),
+                };
+                let plan = {
+                    let _permit = sem.acquire().await;
+                    device.plan(mode).await
+                };
+                finish(device.as_ref()).await;
+                plan
+            },
+            |shared, i| shared.internal_failure(i),
+            sink,
+        )
+        .await;
+        run.stop().await;
+        Ok(())
+    }
+
+    /// Reads the leases of every selected device; `sink` gets them in name order.
+    pub async fn leases(self, sink: &mut dyn FnMut(DeviceLeases)) -> Result<(), EngineError> {
+        let run = self.start().await?;
+        run.ordered(
+            |shared, i, sem| async move {
+                let name = shared.name(i);
+                let result = match shared.bind_device(i) {
+                    Err(e) => Err(e),
+                    Ok(device) => {
+                        let res = {
+                            let _permit = sem.acquire().await;
+                            device.leases().await
+                        };
+                        finish(device.as_ref()).await;
+                        res
+                    }
+                };
+                DeviceLeases {
+                    device: name,
+                    result,
+                }
+            },
+            |shared, i| DeviceLeases {
+                device: shared.name(i),
+                result: Err(DeviceError::Setup {
+                    device: shared.name(i),
+                    message: "internal error while reading this device".into(),
+                }),
+            },
+            sink,
+        )
+        .await;
+        run.stop().await;
+        Ok(())
+    }
+
+    /// Clears bindings on the one selected device (see `only`).
+    pub async fn clear(self, what: Clear) -> Result<Vec<Cleared>, EngineError> {
+        let run = self.start().await?;
+        let result = match run.selected.first() {
+            None => Ok(vec![]),
+            Some(&i) => match run.shared.bind_device(i) {
+                Err(e) => Err(e.into()),
+                Ok(device) => {
+                    let res = device.clear(&what).await;
+                    finish(device.as_ref()).await;
+                    res.map_err(EngineError::from)
+                }
+            },
+        };
+        run.stop().await;
+        result
+    }
+
+    /// Plans (or takes a saved plan), shows it, confirms, and converges the devices.
+    pub async fn apply(
+        mut self,
+        req: ApplyRequest,
+        hooks: &mut dyn ApplyHooks,
+    ) -> Result<ApplyOutcome, EngineError> {
+        if let Some(saved) = &req.saved {
+            for d in &saved.devices {
+                if !self.repo.devices.iter().any(|(e, _)| e.name == d.device) {
+                    return Err(EngineError::SavedPlanDevice(d.device.clone()));
+                }
+            }
+            let devices = &self.repo.devices;
+            self.selected.retain(|i| {
+                saved
+                    .devices
+                    .iter()
+                    .any(|d| devices.get(*i).is_some_and(|(e, _)| e.name == d.device))
+            });
+        }
+        let run = self.start().await?;
+        let outcome = run.apply(&req, hooks).await;
+        run.stop().await;
+        Ok(outcome)
+    }
+}
+
+/// Ends a device's session: the one place tokens are released.
+async fn finish(device: &dyn Device) {
+    device.close().await;
+}
+
+async fn start_sim(inventory: &Inventory, sims: &[&DeviceEntry]) -> Result<SimHandle, EngineError> {
+    let root = &inventory.root;
+    let opts = SimOptions {
+        persist: Persist::PerDevice {
+            dir: root.join(".dhcpform/sim"),
+            seed_dir: root.join("sim"),
+        },
+        ..SimOptions::default()
+    };
+    let sim = Sim::new(opts).map_err(|e| EngineError::Sim(e.to_string()))?;
+    for entry in sims {
+        let Endpoint::Sim(name) = &entry.endpoint else {
+            continue;
+        };
+        let var = |v: &Option<String>| {
+            v.as_ref()
+                .and_then(|n| std::env::var(n).ok())
+                .filter(|s| !s.is_empty())
+        };
+        sim.set_credentials(
+            name,
+            Credentials {
+                user: var(&entry.auth.username_env),
+                password: var(&entry.auth.password_env),
+                api_token: var(&entry.auth.api_token_env),
+            },
+        );
+    }
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    sim.start(addr)
+        .await
+        .map_err(|e| EngineError::Sim(e.to_string()))
+}
+
+impl Shared {
+    fn name(&self, i: usize) -> String {
+        self.repo
+            .devices
+            .get(i)
+            .map(|(e, _)| e.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn client(&self, entry: &DeviceEntry) -> Result<crate::device::Client, DeviceError> {
+        let sim = self.sim;
+        let base = move |name: &str| sim.map(|a| format!("http://{a}/devices/{name}"));
+        crate::device::connect(
+            entry,
+            &self.repo.inventory.settings,
+            &base,
+            &self.http,
+            self.log.clone(),
+        )
+    }
+
+    /// The device at `i`, bound to its desired state.
+    fn bind_device(&self, i: usize) -> Result<Box<dyn Device>, DeviceError> {
+        let Some((entry, desired)) = self.repo.devices.get(i) else {
+            return Err(DeviceError::Setup {
+                device: String::new(),
+                message: format!("no device at position {i}"),
+            });
+        };
+        let client = self.client(entry)?;
+        device::bind(entry, desired, client, self.repo.inventory.settings.safety)
+    }
+
+    fn failed(&self, i: usize, message: String) -> DevicePlan {
+        match self.repo.devices.get(i) {
+            Some((e, _)) => DevicePlan::failed(&e.name, e.platform, message),
+            None => DevicePlan::failed("", Platform::IosXe, message),
+        }
+    }
+
+    fn internal_failure(&self, i: usize) -> DevicePlan {
+        self.failed(i, "internal error while planning this device".into())
+    }
+}
+
+impl Running {
+    async fn stop(self) {
+        if let Some(h) = self.sim {
+            h.shutdown().await;
+        }
+    }
+
+    /// Runs `work` for every selected device, at most `parallelism` holding the semaphore at
+    /// once, and hands results to `sink` in selection order as soon as they are in order. At
+    /// most a few windows of finished results wait for a slow device before it.
+    async fn ordered<T, F, Fut>(
+        &self,
+        work: F,
+        fallback: impl Fn(&Shared, usize) -> T,
+        sink: &mut dyn FnMut(T),
+    ) where
+        T: Send + 'static,
+        F: Fn(Arc<Shared>, usize, Arc<Semaphore>) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        let window = self.parallelism.saturating_mul(4).max(16);
+        let mut results = futures::stream::iter(self.selected.iter().copied())
+            .map(|i| {
+                let task = tokio::spawn(work(self.shared.clone(), i, self.sem.clone()));
+                async move { (i, task.await) }
+            })
+            .buffered(window);
+        while let Some((i, res)) = results.next().await {
+            sink(res.unwrap_or_else(|_| fallback(&self.shared, i)));
+        }
+    }
+
+    async fn apply(&self, req: &ApplyRequest, hooks: &mut dyn ApplyHooks) -> ApplyOutcome {
+        let mut planned: Vec<(Option<Box<dyn Device>>, DevicePlan)> = Vec::new();
+        let mode = PlanMode {
+            force: req.force,
+            drift: false,
+        };
+        self.ordered(
+            move |shared, i, sem| async move {
+                match shared.bind_device(i) {
+                    Err(e) => (None, shared.failed(i, e.to_string())),
+                    Ok(device) => {
+                        let plan = {
+                            let _permit = sem.acquire().await;
+                            device.plan(mode).await
+                        };
+                        (Some(device), plan)
+                    }
+                }
+            },
+            |shared, i| (None, shared.internal_failure(i)),
+            &mut |p| planned.push(p),
+        )
+        .await;
+        let mut reports = Vec::new();
+        if let Some(saved) = &req.saved {
+            for (_, plan) in planned.iter_mut() {
+                reports.extend(replay_saved(plan, saved, req.force));
+            }
+        }
+        hooks.planned(&PlanFile {
+            format_version: FORMAT_VERSION,
+            devices: planned.iter().map(|(_, p)| p.clone()).collect(),
+        });
+        for (_, p) in &planned {
+            if reports.iter().any(|r: &DeviceReport| r.device == p.device) {
+                continue;
+            }
+            if let Some(report) = not_runnable(p) {
+                reports.push(report);
+            }
+        }
+        let runnable: Vec<&(Option<Box<dyn Device>>, DevicePlan)> = planned
+            .iter()
+            .filter(|(d, p)| {
+                d.is_some()
+                    && p.error.is_none()
+                    && !p.safety.blocked
+                    && !p.operations.is_empty()
+                    && !reports.iter().any(|r| r.device == p.device)
+            })
+            .collect();
+        let proceed = runnable.is_empty() || hooks.confirm();
+        if proceed && !runnable.is_empty() {
+            let sem = &self.sem;
+            let runs = runnable.iter().filter_map(|(d, p)| {
+                let d = d.as_ref()?;
+                Some(async move {
+                    let _permit = sem.acquire().await;
+                    d.apply(p).await
+                })
+            });
+            reports.extend(futures::future::join_all(runs).await);
+        }
+        futures::future::join_all(planned.iter().filter_map(|(d, _)| d.as_deref()).map(finish))
+            .await;
+        if !proceed {
+            return ApplyOutcome::Cancelled;
+        }
+        reports.sort_by(|a, b| a.device.cmp(&b.device));
+        ApplyOutcome::Done(reports)
+    }
+}
+
+/// A device whose plan cannot run: why, as its report.
+fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
+    if let Some(e) = &p.error {
+        let mut r = DeviceReport::new(&p.device);
+        r.error = Some(e.clone());
+        return Some(r);
+    }
+    if p.safety.blocked {
+        let mut r = DeviceReport::new(&p.device);
+        let gates: Vec<String> = p
+            .safety
+            .gates
+            .iter()
+            .map(|g| format!("{} ({}; to lift: {})", g.gate, g.message, g.lift))
+            .collect();
+        r.blocked = Some(format!("blocked by safety gate: {}", gates.join("; ")));
+        return Some(r);
+    }
+    None
+}
+
+/// Puts a saved plan's operations in place of a fresh plan, after the live digest check. A
+/// stale device gets a report saying what changed and nothing to run.
+fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile, force: bool) -> Option<DeviceReport> {
+    let old = saved.devices.iter().find(|d| d.device == plan.device)?;
+    if plan.error.is_some() {
+        return None;
+    }
+    if old.live_digest.is_some() && old.live_digest != plan.live_digest {
+        let mut r = DeviceReport::new(&old.device);
+        let what = match (&old.live, &plan.live) {
+            (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
+            _ => "its state".into(),
+        };
+        r.blocked = Some(format!(
+            "stale plan: the device changed since the plan was made ({what}); plan again"
+        ));
+        plan.operations.clear();
+        plan.changes.clear();
+        return Some(r);
+    }
+    let mut replay = old.clone();
+    replay.safety.blocked = old.safety.blocked && !force;
+    replay.safety.forced = force && !old.safety.gates.is_empty();
+    *plan = replay;
+    None
+}
+
+/// A device to import: the inventory and the entry, with no desired file needed.
+pub struct ImportTarget {
+    inventory: Inventory,
+    entry: DeviceEntry,
+    log: Option<Logger>,
+}
+
+impl ImportTarget {
+    /// Loads the inventory alone (import works before the desired file exists) and finds the
+    /// device, which must be IOS XE.
+    pub fn load(
+        dir: &Path,
+        device: &str,
+        log: Option<Logger>,
+    ) -> (Result<ImportTarget, EngineError>, Diags) {
+        let mut diags = Diags::default();
+        let inventory = crate::inventory::load(dir, &mut diags);
+        let entry = inventory
+            .as_ref()
+            .and_then(|i| i.devices.iter().find(|d| d.name == device).cloned());
+        let (Some(inventory), Some(entry)) = (inventory, entry) else {
+            let err = EngineError::UnknownDevice {
+                device: device.into(),
+                inventory: dir.join(crate::inventory::INVENTORY_FILE),
+            };
+            return (Err(err), diags);
+        };
+        if entry.platform != Platform::IosXe {
+            let err = EngineError::WrongPlatform {
+                device: device.into(),
+                platform: entry.platform,
+                what: "import reads IOS XE devices only (F5 XC leases are read-only)",
+            };
+            return (Err(err), Diags::default());
+        }
+        (
+            Ok(ImportTarget {
+                inventory,
+                entry,
+                log,
+            }),
+            Diags::default(),
+        )
+    }
+
+    /// Where `import --write` writes, and how to name it.
+    pub fn desired_path(&self) -> (&Path, &str) {
+        (&self.entry.desired, &self.entry.desired_display)
+    }
+
+    /// Reads the device's live configuration, as a desired state that plans empty.
+    pub async fn read(self) -> Result<DeviceConfig, EngineError> {
+        let nothing = crate::validate::IosXeDesired {
+            config: DeviceConfig::default(),
+            expect: Default::default(),
+        };
+        let desired = crate::validate::Desired::IosXe(Arc::new(nothing));
+        let handle = match &self.entry.endpoint {
+            Endpoint::Sim(_) => Some(start_sim(&self.inventory, &[&self.entry]).await?),
+            Endpoint::Http(_) => None,
+        };
+        let shared = Shared {
+            repo: Repo {
+                inventory: self.inventory,
+                devices: vec![(self.entry, desired)],
+            },
+            http: HttpCache::default(),
+            log: self.log,
+            sim: handle.as_ref().map(|h| h.addr),
+        };
+        let result = match shared.bind_device(0) {
+            Err(e) => Err(e.into()),
+            Ok(device) => {
+                let res = device.import().await;
+                finish(device.as_ref()).await;
+                res.map_err(EngineError::from)
+            }
+        };
+        if let Some(h) = handle {
+            h.shutdown().await;
+        }
+        result
+    }
+}
