@@ -269,11 +269,26 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
         }
     };
     let mut lw = Lowerer::new(&file, diags);
+    let settings = lower_settings(&parsed.settings, &mut lw);
+    let devices = parsed
+        .devices
+        .iter()
+        .filter_map(|(name, dev)| lower_device(root, name, dev, &mut lw))
+        .collect();
+    Some(Inventory {
+        root: root.to_path_buf(),
+        file,
+        settings,
+        devices,
+    })
+}
+
+fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
     let mut settings = Settings::default();
-    if let Some(p) = parsed.settings.parallelism {
+    if let Some(p) = s.parallelism {
         settings.parallelism = p.clamp(1, 1024);
     }
-    if let Some(t) = &parsed.settings.timeout {
+    if let Some(t) = &s.timeout {
         match parse_duration(&t.value) {
             Some(d) if !d.is_zero() => settings.timeout = d,
             _ => {
@@ -287,154 +302,165 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
             }
         }
     }
-    if let Some(r) = parsed.settings.retries {
+    if let Some(r) = s.retries {
         settings.retries = r.min(20);
     }
-    if let Some(s) = &parsed.settings.safety {
+    if let Some(safety) = &s.safety {
         let d = settings.safety;
         settings.safety = Safety {
-            max_delete_percent: s
+            max_delete_percent: safety
                 .max_delete_percent
                 .unwrap_or(d.max_delete_percent)
                 .min(100),
-            max_update_percent: s
+            max_update_percent: safety
                 .max_update_percent
                 .unwrap_or(d.max_update_percent)
                 .min(100),
-            min_existing: s.min_existing.unwrap_or(d.min_existing),
+            min_existing: safety.min_existing.unwrap_or(d.min_existing),
         };
     }
-    let mut devices = Vec::new();
-    for (name, dev) in &parsed.devices {
-        let span = lw.span(dev);
-        let d = &dev.value;
-        let pspan = lw.span(&d.platform);
-        let platform = match d.platform.value.as_str() {
-            "ios-xe" => Some(Platform::IosXe),
-            "f5-xc" => Some(Platform::F5Xc),
-            other => {
-                let hint = if other.to_ascii_lowercase().contains("ios") {
-                    "did you mean `ios-xe`?"
-                } else if other.to_ascii_lowercase().contains("f5") {
-                    "did you mean `f5-xc`?"
-                } else {
-                    "known platforms: ios-xe, f5-xc"
-                };
-                lw.error_help(
-                    pspan,
-                    format!("unknown platform `{other}`"),
-                    "unknown platform",
-                    hint,
-                );
-                None
-            }
-        };
-        let uspan = lw.span(&d.url);
-        let endpoint = match parse_endpoint(&d.url.value) {
-            Ok(e) => Some(e),
-            Err(msg) => {
-                lw.error(uspan, msg, "bad URL");
-                None
-            }
-        };
-        let desired_rel = d
-            .desired
-            .as_ref()
-            .map(|s| s.value.clone())
-            .unwrap_or_else(|| format!("devices/{name}.yaml"));
-        let desired = root.join(&desired_rel);
-        if !desired.is_file() {
-            let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
-            lw.error_help(
-                dspan,
-                format!("desired-state file {desired_rel} of device `{name}` does not exist"),
-                "missing file",
-                "create it (dhcpform import --device NAME --write reads it from the device) or fix `desired`",
-            );
-        }
-        let is_sim = matches!(endpoint, Some(Endpoint::Sim(_)));
-        if !is_sim {
-            let missing: Vec<&str> = match platform {
-                Some(Platform::IosXe) => [
-                    ("username-env", &d.auth.username_env),
-                    ("password-env", &d.auth.password_env),
-                ]
-                .into_iter()
-                .filter(|(_, v)| v.as_deref().is_none_or(str::is_empty))
-                .map(|(k, _)| k)
-                .collect(),
-                Some(Platform::F5Xc) => [("api-token-env", &d.auth.api_token_env)]
-                    .into_iter()
-                    .filter(|(_, v)| v.as_deref().is_none_or(str::is_empty))
-                    .map(|(k, _)| k)
-                    .collect(),
-                None => vec![],
+    settings
+}
+
+fn lower_platform(p: &Sp<String>, lw: &mut Lowerer) -> Option<Platform> {
+    match p.value.as_str() {
+        "ios-xe" => Some(Platform::IosXe),
+        "f5-xc" => Some(Platform::F5Xc),
+        other => {
+            let lower = other.to_ascii_lowercase();
+            let hint = if lower.contains("ios") {
+                "did you mean `ios-xe`?"
+            } else if lower.contains("f5") {
+                "did you mean `f5-xc`?"
+            } else {
+                "known platforms: ios-xe, f5-xc"
             };
-            if !missing.is_empty() {
-                lw.error_help(
-                    span,
-                    format!(
-                        "device `{name}` names no environment variable for {}",
-                        missing.join(" and ")
-                    ),
-                    "credentials missing",
-                    format!(
-                        "add `auth: {{ {} }}` with the names of environment variables",
-                        missing
-                            .iter()
-                            .map(|m| format!("{m}: VAR"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-            }
-        }
-        if platform == Some(Platform::F5Xc) && d.site.as_deref().is_none_or(str::is_empty) {
-            lw.error(
+            let span = lw.span(p);
+            lw.error_help(
                 span,
-                format!("F5 XC device `{name}` needs `site`"),
-                "missing site",
+                format!("unknown platform `{other}`"),
+                "unknown platform",
+                hint,
             );
-        }
-        if let Some(ca) = &d.tls.ca_file
-            && !root.join(ca).is_file()
-        {
-            {
-                lw.error(
-                    span,
-                    format!("tls.ca-file {ca} of device `{name}` does not exist"),
-                    "missing CA file",
-                );
-            }
-        }
-        if let (Some(platform), Some(endpoint)) = (platform, endpoint) {
-            devices.push(DeviceEntry {
-                name: name.clone(),
-                platform,
-                endpoint,
-                auth: d.auth.clone(),
-                tls: TlsIn {
-                    ca_file: d
-                        .tls
-                        .ca_file
-                        .as_ref()
-                        .map(|f| root.join(f).to_string_lossy().into_owned()),
-                    insecure_skip_verify: d.tls.insecure_skip_verify,
-                },
-                desired,
-                desired_display: desired_rel,
-                prune: d.prune.unwrap_or(true),
-                protected_pools: d.protected_pools.clone(),
-                namespace: d.namespace.clone().unwrap_or_else(|| "system".into()),
-                site: d.site.clone().unwrap_or_default(),
-                span,
-            });
+            None
         }
     }
-    Some(Inventory {
-        root: root.to_path_buf(),
-        file,
-        settings,
-        devices,
+}
+
+/// The auth fields a device of `platform` lacks (names of environment variables).
+fn missing_auth(platform: Option<Platform>, auth: &AuthIn) -> Vec<&'static str> {
+    let fields: Vec<(&'static str, &Option<String>)> = match platform {
+        Some(Platform::IosXe) => vec![
+            ("username-env", &auth.username_env),
+            ("password-env", &auth.password_env),
+        ],
+        Some(Platform::F5Xc) => vec![("api-token-env", &auth.api_token_env)],
+        None => vec![],
+    };
+    fields
+        .into_iter()
+        .filter(|(_, v)| v.as_deref().is_none_or(str::is_empty))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+fn check_auth(
+    name: &str,
+    platform: Option<Platform>,
+    d: &DeviceIn,
+    span: SourceSpan,
+    lw: &mut Lowerer,
+) {
+    let missing = missing_auth(platform, &d.auth);
+    if missing.is_empty() {
+        return;
+    }
+    let example: Vec<String> = missing.iter().map(|m| format!("{m}: VAR")).collect();
+    lw.error_help(
+        span,
+        format!(
+            "device `{name}` names no environment variable for {}",
+            missing.join(" and ")
+        ),
+        "credentials missing",
+        format!(
+            "add `auth: {{ {} }}` with the names of environment variables",
+            example.join(", ")
+        ),
+    );
+}
+
+/// Checks one device entry; `None` when it cannot be used (the reason is in the diagnostics).
+fn lower_device(
+    root: &Path,
+    name: &str,
+    dev: &Sp<DeviceIn>,
+    lw: &mut Lowerer,
+) -> Option<DeviceEntry> {
+    let span = lw.span(dev);
+    let d = &dev.value;
+    let platform = lower_platform(&d.platform, lw);
+    let endpoint = match parse_endpoint(&d.url.value) {
+        Ok(e) => Some(e),
+        Err(msg) => {
+            let uspan = lw.span(&d.url);
+            lw.error(uspan, msg, "bad URL");
+            None
+        }
+    };
+    let desired_rel = d
+        .desired
+        .as_ref()
+        .map(|s| s.value.clone())
+        .unwrap_or_else(|| format!("devices/{name}.yaml"));
+    let desired = root.join(&desired_rel);
+    if !desired.is_file() {
+        let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
+        lw.error_help(
+            dspan,
+            format!("desired-state file {desired_rel} of device `{name}` does not exist"),
+            "missing file",
+            "create it (dhcpform import --device NAME --write reads it from the device) or fix `desired`",
+        );
+    }
+    if !matches!(endpoint, Some(Endpoint::Sim(_))) {
+        check_auth(name, platform, d, span, lw);
+    }
+    if platform == Some(Platform::F5Xc) && d.site.as_deref().is_none_or(str::is_empty) {
+        lw.error(
+            span,
+            format!("F5 XC device `{name}` needs `site`"),
+            "missing site",
+        );
+    }
+    if let Some(ca) = &d.tls.ca_file
+        && !root.join(ca).is_file()
+    {
+        lw.error(
+            span,
+            format!("tls.ca-file {ca} of device `{name}` does not exist"),
+            "missing CA file",
+        );
+    }
+    Some(DeviceEntry {
+        name: name.to_string(),
+        platform: platform?,
+        endpoint: endpoint?,
+        auth: d.auth.clone(),
+        tls: TlsIn {
+            ca_file: d
+                .tls
+                .ca_file
+                .as_ref()
+                .map(|f| root.join(f).to_string_lossy().into_owned()),
+            insecure_skip_verify: d.tls.insecure_skip_verify,
+        },
+        desired,
+        desired_display: desired_rel,
+        prune: d.prune.unwrap_or(true),
+        protected_pools: d.protected_pools.clone(),
+        namespace: d.namespace.clone().unwrap_or_else(|| "system".into()),
+        site: d.site.clone().unwrap_or_default(),
+        span,
     })
 }

@@ -25,7 +25,8 @@ pub enum Desired {
     F5Xc(Arc<Expect>),
 }
 
-/// A repository: its inventory and each device's desired state.
+/// A repository: its inventory (settings; its `devices` moved into `devices` here) and each
+/// device's entry with its desired state.
 #[derive(Debug)]
 pub struct Repo {
     pub inventory: Inventory,
@@ -36,11 +37,13 @@ pub struct Repo {
 /// allowed), and every diagnostic either way.
 pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     let mut diags = Diags::default();
-    let Some(inventory) = inventory::load(root, &mut diags) else {
+    let Some(mut inventory) = inventory::load(root, &mut diags) else {
         return (None, diags);
     };
+    // The entries move into `devices`, beside their desired state, and are not kept twice.
+    let entries = std::mem::take(&mut inventory.devices);
     let mut devices = Vec::new();
-    for dev in &inventory.devices {
+    for dev in entries {
         if !dev.desired.is_file() {
             continue; // already reported by the inventory
         }
@@ -60,12 +63,12 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
                         config: lowered.config,
                         expect: lowered.expect,
                     };
-                    devices.push((dev.clone(), Desired::IosXe(Arc::new(desired))));
+                    devices.push((dev, Desired::IosXe(Arc::new(desired))));
                 }
             }
             Platform::F5Xc => {
                 if let Some(expect) = f5_xc::load(&file, &mut diags) {
-                    devices.push((dev.clone(), Desired::F5Xc(Arc::new(expect))));
+                    devices.push((dev, Desired::F5Xc(Arc::new(expect))));
                 }
             }
         }
