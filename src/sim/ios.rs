@@ -87,8 +87,7 @@ impl Inner {
         }
         let parsed: Option<Result<Value, String>> = (!body.is_empty()).then(|| {
             let text = String::from_utf8_lossy(body);
-            crate::device::ios_xe::wire::parse_json_lenient(&text)
-                .map_err(|e| format!("malformed JSON body: {e}"))
+            super::wire::body_json(&text).map_err(|e| format!("malformed JSON body: {e}"))
         });
         let need_body = || -> Result<Value, Response> {
             match &parsed {

@@ -6,6 +6,7 @@
 
 mod ios;
 mod state;
+mod wire;
 
 pub use state::{DeviceSeed, F5Site, SimState};
 
@@ -335,7 +336,7 @@ impl Sim {
         let body_json = if body.is_empty() {
             None
         } else {
-            crate::device::ios_xe::wire::parse_json_lenient(&String::from_utf8_lossy(&body)).ok()
+            wire::body_json(&String::from_utf8_lossy(&body)).ok()
         };
         let mut inner = self.lock();
         let response = if let Some((code, retry_after)) = fault {

@@ -1,6 +1,6 @@
 //! Emulated device state: what a device holds, the answer forms it sends, seeds and leases.
 
-use crate::device::ios_xe::wire::{self, WireError};
+use super::wire;
 use crate::model::{Mac, Pool, PoolKind, Server};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -108,9 +108,9 @@ pub enum Refusal {
     Conflict(String),
 }
 
-impl From<WireError> for Refusal {
-    fn from(e: WireError) -> Self {
-        Refusal::Bad(e.0)
+impl From<String> for Refusal {
+    fn from(e: String) -> Self {
+        Refusal::Bad(e)
     }
 }
 
@@ -195,7 +195,7 @@ fn pool_answer(name: &str, body: &Value, p: &Pool) -> Value {
         } => {
             out.insert(
                 "manual".into(),
-                wire::manual_body(*host, &mac.dotted(), client_name.as_deref()),
+                wire::manual_answer(*host, mac, client_name.as_deref()),
             );
         }
     }
@@ -285,7 +285,7 @@ impl DeviceSim {
 
     /// Takes a server body in answer form (a seed or persisted state: omitted lists are empty).
     pub fn load_server(&mut self, body: &Value) -> Result<(), Refusal> {
-        let s = wire::parse_server(body)?;
+        let s = wire::server(body)?;
         self.server_answer = server_answer(body, &s);
         self.server = s;
         Ok(())
@@ -313,7 +313,7 @@ impl DeviceSim {
     }
 
     fn parse_body_pool(body: &Value) -> Result<(String, Pool), Refusal> {
-        let (name, pool) = wire::parse_pool(body)?;
+        let (name, pool) = wire::pool(body)?;
         if let Some(r) = body
             .get("dynamic")
             .and_then(|d| d.get("address-range"))
