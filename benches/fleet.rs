@@ -27,7 +27,8 @@ fn repository(dir: &Path, handle: &SimHandle, n: usize) {
     let mut inv = String::from("settings:\n  timeout: 30s\ndevices:\n");
     for i in 0..n {
         inv.push_str(&format!(
-            "  d{i:05}:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: BENCH_USER, password-env: BENCH_PASS }}\n",
+            "  d{i:05}:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: \
+                BENCH_USER, password-env: BENCH_PASS }}\n",
             handle.device_url(&format!("d{i:05}"))
         ));
         std::fs::write(
@@ -115,7 +116,8 @@ fn main() {
         for format in ["text", "json"] {
             let secs = plan(dir.path(), big_par, format);
             println!(
-                "  --format {format:<5} peak resident memory: {:.1} MB (target < 64 MB)   wall: {secs:.2} s",
+                "  --format {format:<5} peak resident memory: {:.1} MB (target < 64 MB)   wall: \
+                    {secs:.2} s",
                 children_peak_mb()
             );
         }
@@ -149,7 +151,8 @@ fn main() {
         times[0] / bound
     );
     println!(
-        "  requests per device:   {per_device:.2} ({critical:.2} on the critical path; target 3 + the token's release)"
+        "  requests per device:   {per_device:.2} ({critical:.2} on the critical path; target 3 + \
+            the token's release)"
     );
     rt.block_on(handle.shutdown());
 }

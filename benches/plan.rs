@@ -149,7 +149,9 @@ fn benches(c: &mut Criterion) {
 
 criterion_group! {
     name = group;
-    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(5));
+    config = Criterion::default()
+        .sample_size(20)
+        .measurement_time(std::time::Duration::from_secs(5));
     targets = benches
 }
 criterion_main!(group);

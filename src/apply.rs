@@ -84,7 +84,9 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
                     method: op.method,
                     path: op.path.clone(),
                     status: None,
-                    error: "the device's global DHCP settings changed since planning; not overwriting them (plan again)".into(),
+                    error: "the device's global DHCP settings changed since planning; not \
+                        overwriting them (plan again)"
+                        .into(),
                 });
             }
             Err(e) => return Err(failed(op, &e)),

@@ -227,13 +227,15 @@ pub fn parse_endpoint(url: &str) -> Result<Endpoint, String> {
             };
             if !loopback {
                 return Err(format!(
-                    "`{url}`: plain http:// is accepted only for a loopback address (127.0.0.0/8, ::1, localhost); devices need https://"
+                    "`{url}`: plain http:// is accepted only for a loopback address (127.0.0.0/8, \
+                        ::1, localhost); devices need https://"
                 ));
             }
         }
         other => {
             return Err(format!(
-                "`{url}`: scheme `{other}` is not supported; use https://, sim:// or http:// to loopback"
+                "`{url}`: scheme `{other}` is not supported; use https://, sim:// or http:// to \
+                    loopback"
             ));
         }
     }
@@ -420,7 +422,8 @@ fn lower_device(
             dspan,
             format!("desired-state file {desired_rel} of device `{name}` does not exist"),
             "missing file",
-            "create it (dhcpform import --device NAME --write reads it from the device) or fix `desired`",
+            "create it (dhcpform import --device NAME --write reads it from the device) or fix \
+                `desired`",
         );
     }
     if !matches!(endpoint, Some(Endpoint::Sim(_))) {

@@ -148,10 +148,16 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
                             Diag::at(
                                 file,
                                 span(&l.spans, &format!("pools/{name}/host")),
-                                format!("{host} of manual binding `{name}` can also be handed out by dynamic pool `{dyn_name}` ({net})"),
+                                format!(
+                                    "{host} of manual binding `{name}` can also be handed out \
+                                    by dynamic pool `{dyn_name}` ({net})"
+                                ),
                                 "also leasable",
                             )
-                            .with_help(format!("exclude it: add `- {host}` to server.excluded-addresses"))
+                            .with_help(format!(
+                                "exclude it: add `- {host}` to \
+                                server.excluded-addresses"
+                            ))
                             .warning(),
                         );
                     }
@@ -164,7 +170,10 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
                             Diag::at(
                                 file,
                                 span(&l.spans, &format!("pools/{name}/gateway/{i}")),
-                                format!("default gateway {gw} is outside pool `{name}`'s network {network}"),
+                                format!(
+                                    "default gateway {gw} is outside pool `{name}`'s network \
+                                    {network}"
+                                ),
                                 "outside the pool",
                             )
                             .with_help("clients cannot reach a gateway outside their own subnet"),

@@ -295,7 +295,12 @@ fn saved_plan_runs_exactly_and_a_stale_one_is_refused() {
 }
 
 fn many_pools(n: usize) -> serde_json::Value {
-    let pools: Vec<_> = (0..n).map(|i| json!({"poolName": format!("p{i}"), "dynamic": {"address-range": format!("10.{i}.0.0/24")}})).collect();
+    let pools: Vec<_> = (0..n)
+        .map(|i| {
+            json!({"poolName": format!("p{i}"),
+        "dynamic": {"address-range": format!("10.{i}.0.0/24")}})
+        })
+        .collect();
     json!({"dhcp": {"enable": true}, "pools": pools})
 }
 
@@ -315,7 +320,8 @@ fn gate(seed: serde_json::Value, desired: &str, inventory_extra: &str, gate: &st
     let sim = TestSim::fleet(2);
     sim.seed("r1", seed);
     let repo = Repo::new(&format!(
-        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n{inventory_extra}",
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: \
+            DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n{inventory_extra}",
         sim.url("r1")
     ));
     repo.desired("r1", desired);

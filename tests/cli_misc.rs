@@ -85,7 +85,8 @@ fn prune_off_leaves_unmanaged_pools_alone() {
         json!({"pools": [{"poolName": "keep", "dynamic": {"address-range": "10.1.0.0/24"}}]}),
     );
     let repo = Repo::new(&format!(
-        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    prune: false\n    auth: {{ username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    prune: false\n    auth: {{ \
+            username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
         sim.url("r1")
     ));
     repo.desired(
@@ -133,7 +134,11 @@ fn colour_follows_the_flag_and_no_color() {
 #[test]
 fn leases_clear_one_and_all() {
     let sim = TestSim::fleet(2);
-    sim.seed("r1", json!({"pools": [{"poolName": "p", "dynamic": {"address-range": "10.1.0.0/24"}}], "clients": [{"pool": "p", "count": 3}]}));
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "p",
+        "dynamic": {"address-range": "10.1.0.0/24"}}], "clients": [{"pool": "p", "count": 3}]}),
+    );
     let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
     repo.desired(
         "r1",
@@ -204,13 +209,19 @@ fn markdown_is_capped_with_a_note() {
     use dhcpform::plan::{Action, Change, DevicePlan, PlanFile};
     let big: Vec<DevicePlan> = (0..400)
         .map(|i| {
-            let mut d = DevicePlan::empty(&format!("dev-{i:03}"), dhcpform::inventory::Platform::IosXe);
+            let mut d =
+                DevicePlan::empty(&format!("dev-{i:03}"), dhcpform::inventory::Platform::IosXe);
             d.changes = (0..5)
                 .map(|k| Change {
                     resource: dhcpform::plan::Resource::Pool(format!("pool-{k}")),
                     action: Action::Create,
                     before: None,
-                    after: Some(json!({"kind": {"dynamic": {"network": format!("10.{k}.0.0/24"), "lease": "1d"}}, "options": {"domain_name": null, "default_gateway": [], "dns_servers": [], "netbios_name_servers": [], "netbios_node_type": null}})),
+                    after: Some(
+                        json!({"kind": {"dynamic": {"network": format!("10.{k}.0.0/24"),
+                        "lease": "1d"}}, "options": {"domain_name": null, "default_gateway": [],
+                            "dns_servers": [], "netbios_name_servers": [],
+                                "netbios_node_type": null}}),
+                    ),
                     fields: vec![],
                     reason: None,
                 })

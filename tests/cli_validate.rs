@@ -82,7 +82,9 @@ fn alias_bomb_is_refused() {
     // 10^4 items per alias, a hundred times over: only alias limits stop this early.
     let uses = vec!["*a"; 100].join(", ");
     let bomb = format!(
-        "server:\n  excluded-addresses: &a [&b [&c [&d [x, x, x, x, x, x, x, x, x, x], *d, *d, *d, *d, *d, *d, *d, *d, *d], *c, *c, *c, *c, *c, *c, *c, *c, *c], *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  relay-agents:\n    Gi1: [{uses}]\n"
+        "server:\n  excluded-addresses: &a [&b [&c [&d [x, x, x, x, x, x, x, x, x, x], *d, *d, \
+            *d, *d, *d, *d, *d, *d, *d], *c, *c, *c, *c, *c, *c, *c, *c, *c], \
+            *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  relay-agents:\n    Gi1: [{uses}]\n"
     );
     let r = hostile(bomb.as_bytes());
     assert!(

@@ -13,11 +13,13 @@ fn spelled_seed() -> serde_json::Value {
             "kind": "object#dhcp-server",
             "enable": true,
             "excluded-addresses": [
-                {"kind": "object#dhcp-server-excluded-address", "low-ip-address": "10.10.0.1", "high-ip-address": "10.10.0.20"},
+                {"kind": "object#dhcp-server-excluded-address", "low-ip-address": "10.10.0.1",
+                    "high-ip-address": "10.10.0.20"},
                 {"kind": "object#dhcp-server-excluded-address", "low-ip-address": "10.10.0.254"}
             ],
             "relay-agents": [
-                {"kind": "object#dhcp-server-relay-agent", "interface-name": "gigabitEthernet1", "addresses": ["172.15.15.15"]},
+                {"kind": "object#dhcp-server-relay-agent", "interface-name": "gigabitEthernet1",
+                    "addresses": ["172.15.15.15"]},
                 {"interface": "Gi2", "address": "10.99.0.10"},
                 {"interface-name": "TE0/0/1", "addresses": ["10.99.0.11", "10.99.0.12"]}
             ]
@@ -26,11 +28,17 @@ fn spelled_seed() -> serde_json::Value {
             {"kind": "object#dhcp-server-pool", "poolName": "staff",
              "dynamic": {"address-range": "10.10.0.0/24"},
              "options": {"domain-name": "corp.example.com", "default-gateway": "10.10.0.1",
-                         "dns-servers": ["10.99.0.53", "10.99.1.53"], "netbios-name-servers": ["10.99.0.60"], "netbios-node-type": "h-node"}},
-            {"pool-name": "guests", "dynamic": {"address-range": "10.20.0.0/23", "lease-duration": {"days": 0, "hours": 2, "minutes": 30}}},
-            {"poolName": "mgmt", "dynamic": {"address-range": "10.30.0.0/28", "lease-duration": {"infinite": true}}},
-            {"poolName": "lab", "dynamic": {"address-range": "10.40.0.0/24", "lease-duration": {"days": "2", "hours": "4"}}},
-            {"poolName": "printer", "manual": {"host-ip-address": "10.10.0.254", "mac-address": "00a0.9802.32de", "client-name": "Mars"}}
+                         "dns-servers": ["10.99.0.53", "10.99.1.53"],
+                             "netbios-name-servers": ["10.99.0.60"],
+                                 "netbios-node-type": "h-node"}},
+            {"pool-name": "guests", "dynamic": {"address-range": "10.20.0.0/23",
+                "lease-duration": {"days": 0, "hours": 2, "minutes": 30}}},
+            {"poolName": "mgmt", "dynamic": {"address-range": "10.30.0.0/28",
+                "lease-duration": {"infinite": true}}},
+            {"poolName": "lab", "dynamic": {"address-range": "10.40.0.0/24",
+                "lease-duration": {"days": "2", "hours": "4"}}},
+            {"poolName": "printer", "manual": {"host-ip-address": "10.10.0.254",
+                "mac-address": "00a0.9802.32de", "client-name": "Mars"}}
         ]
     })
 }
@@ -319,20 +327,30 @@ fn raw_server(response: &'static str) -> String {
 #[test]
 fn garbage_answer_is_a_clear_error() {
     let url = raw_server(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n<html>oops!",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: \
+            close\r\n\r\n<html>oops!",
     );
     let repo = Repo::ios(&[("odd", &url)], "  retries: 0\n");
     repo.desired("odd", "pools: {}\n");
     let r = run(&["plan"], repo.path());
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains(&format!("POST {url}/api/v1/auth/token-services: the answer is not what the API document describes: not JSON")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "POST {url}/api/v1/auth/token-services: the answer is not \
+        what the API document describes: not JSON"
+        )),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("<html>oops!"), "{}", r.stderr);
 }
 
 #[test]
 fn error_status_names_the_device_answer() {
     let url = raw_server(
-        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 58\r\nConnection: close\r\n\r\n{\"error-code\": 403, \"error-message\": \"privilege 15 only\"}\n",
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: \
+            58\r\nConnection: close\r\n\r\n{\"error-code\": 403, \"error-message\": \"privilege \
+                15 only\"}\n",
     );
     let repo = Repo::ios(&[("odd", &url)], "  retries: 0\n");
     repo.desired("odd", "pools: {}\n");

@@ -154,7 +154,8 @@ fn seed_json(live: &LiveConfig) -> serde_json::Value {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None,
+        ..ProptestConfig::default() })]
 
     #[test]
     fn executing_the_plan_reaches_desired_and_keeps_the_invariants(
@@ -165,32 +166,41 @@ proptest! {
     ) {
         let sim = SIM.with(|s| s.clone());
         let live = LiveConfig { server: live_server, pools: live_pools };
-        let desired = DeviceConfig { server: Some(desired_server.clone()), pools: Some(desired_pools.clone()) };
+        let desired = DeviceConfig { server: Some(desired_server.clone()),
+            pools: Some(desired_pools.clone()) };
         sim.seed("p", seed_json(&live));
         let live_read = state_of(&sim, "p");
         prop_assert_eq!(&live_read, &live, "seeding round-trips");
 
-        let policy = Policy { prune: true, protected: &[], safety: dhcpform::inventory::Settings::default().safety, force: true };
+        let policy = Policy { prune: true, protected: &[],
+            safety: dhcpform::inventory::Settings::default().safety, force: true };
         let plan = plan_ios_xe("p", &desired, &live, &policy);
 
         // minimal writes: one per changed pool (two per replacement), at most two global PUTs
-        let pool_changes: usize = plan.changes.iter().filter(|c| c.resource.pool_name().is_some()).map(|c| if c.action == Action::Replace { 2 } else { 1 }).sum();
+        let pool_changes: usize = plan.changes.iter()
+            .filter(|c| c.resource.pool_name().is_some())
+            .map(|c| if c.action == Action::Replace { 2 } else { 1 })
+            .sum();
         let globals = plan.operations.iter().filter(|o| o.path == "/api/v1/dhcp").count();
         prop_assert_eq!(plan.operations.len(), pool_changes + globals);
         prop_assert!(globals <= 2);
         prop_assert_eq!(globals == 0, desired_server == live.server);
 
-        let allowed: BTreeSet<u32> = leasable(&live.server, &live.pools).union(&leasable(&desired_server, &desired_pools)).copied().collect();
-        let shared_ex: BTreeSet<_> = live.server.excluded_addresses.intersection(&desired_server.excluded_addresses).copied().collect();
+        let allowed: BTreeSet<u32> = leasable(&live.server,
+            &live.pools).union(&leasable(&desired_server, &desired_pools)).copied().collect();
+        let shared_ex: BTreeSet<_> = live.server.excluded_addresses
+            .intersection(&desired_server.excluded_addresses).copied().collect();
         let client = common::ios_client(&sim.url("p"));
         for op in &plan.operations {
             if op.path == "/api/v1/dhcp" {
                 let body = wire::parse_server(op.body.as_ref().unwrap()).unwrap();
-                prop_assert!(shared_ex.is_subset(&body.excluded_addresses), "a global PUT dropped a shared exclusion");
+                prop_assert!(shared_ex.is_subset(&body.excluded_addresses), "a global PUT dropped \
+                    a shared exclusion");
                 for (iface, addrs) in &live.server.relay_agents {
                     if let Some(d) = desired_server.relay_agents.get(iface) {
                         let kept = body.relay_agents.get(iface).cloned().unwrap_or_default();
-                        prop_assert!(addrs.intersection(d).all(|a| kept.contains(a)), "a global PUT dropped a shared relay agent");
+                        prop_assert!(addrs.intersection(d).all(|a| kept.contains(a)), "a global \
+                            PUT dropped a shared relay agent");
                     }
                 }
             }
@@ -205,7 +215,8 @@ proptest! {
                 }
             }
             let lease_now = leasable(&now.server, &now.pools);
-            prop_assert!(lease_now.is_subset(&allowed), "after {} {} an address is leasable that neither live nor desired lease", op.method, op.path);
+            prop_assert!(lease_now.is_subset(&allowed), "after {} {} an address is leasable that \
+                neither live nor desired lease", op.method, op.path);
         }
         sim.rt.block_on(client.logout());
         let end = state_of(&sim, "p");
@@ -219,11 +230,13 @@ thread_local! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None,
+        ..ProptestConfig::default() })]
 
     /// The canonical YAML that `import` writes parses back to the same model.
     #[test]
-    fn rendered_desired_file_lowers_to_itself(server in server_strategy(), pools in pools_strategy(), client in proptest::option::of("[a-z][a-z0-9-]{0,10}")) {
+    fn rendered_desired_file_lowers_to_itself(server in server_strategy(),
+        pools in pools_strategy(), client in proptest::option::of("[a-z][a-z0-9-]{0,10}")) {
         let mut pools = pools;
         for p in pools.values_mut() {
             if let PoolKind::Manual { client_name, .. } = &mut p.kind {
@@ -232,7 +245,8 @@ proptest! {
         }
         let config = DeviceConfig { server: Some(server), pools: Some(pools) };
         let text = dhcpform::manifest::ios_xe::render(&config, "# test\n");
-        let file = dhcpform::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"), &text);
+        let file = dhcpform::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
+            &text);
         let mut diags = dhcpform::manifest::Diags::default();
         let lowered = dhcpform::manifest::ios_xe::load(&file, &mut diags);
         prop_assert!(!diags.has_errors(), "{:?}\n{}", diags, text);

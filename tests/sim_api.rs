@@ -206,7 +206,8 @@ fn global_put_example_and_replace_semantics() {
     assert_eq!(got["relay-agents"][0]["interface-name"], "gigabitEthernet1");
     assert_eq!(got["relay-agents"][0]["addresses"], json!(["172.15.15.15"]));
     // PUT replaces both lists whole: what is not re-sent is gone.
-    let two = json!({"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1"}, {"low-ip-address": "10.0.0.5", "high-ip-address": "10.0.0.9"}],
+    let two = json!({"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1"},
+        {"low-ip-address": "10.0.0.5", "high-ip-address": "10.0.0.9"}],
         "relay-agent": [{"interface": "Gi2", "address": "10.9.9.9"}]});
     assert_eq!(
         h.send("PUT", "/api/v1/dhcp", Some(&tok), Some(&two.to_string()))
@@ -317,7 +318,9 @@ fn device_forms_defaults_omitted_and_dotted_macs() {
     let s = sim();
     let h = Http::new(&s, s.handle.url());
     let (tok, _) = h.token();
-    let p = json!({"pool-name": "d", "dynamic": {"address-range": "10.1.0.0/24", "lease-duration": {"days": 1}}, "options": {"dns-servers": [], "netbios-name-servers": []}});
+    let p = json!({"pool-name": "d", "dynamic": {"address-range": "10.1.0.0/24",
+        "lease-duration": {"days": 1}}, "options": {"dns-servers": [],
+            "netbios-name-servers": []}});
     assert_eq!(
         h.send(
             "POST",
@@ -333,9 +336,11 @@ fn device_forms_defaults_omitted_and_dotted_macs() {
         .json();
     assert_eq!(
         got,
-        json!({"kind": "object#dhcp-server-pool", "poolName": "d", "dynamic": {"address-range": "10.1.0.0/24"}})
+        json!({"kind": "object#dhcp-server-pool", "poolName": "d",
+            "dynamic": {"address-range": "10.1.0.0/24"}})
     );
-    let g = json!({"poolName": "g", "dynamic": {"address-range": "10.3.0.0/24"}, "options": {"default-gateway": "10.3.0.1"}});
+    let g = json!({"poolName": "g", "dynamic": {"address-range": "10.3.0.0/24"},
+        "options": {"default-gateway": "10.3.0.1"}});
     assert_eq!(
         h.send(
             "POST",
@@ -354,7 +359,8 @@ fn device_forms_defaults_omitted_and_dotted_macs() {
         json!(["10.3.0.1"]),
         "gateways are answered as arrays"
     );
-    let m = json!({"poolName": "m", "manual": {"host-ip-address": "10.2.0.5", "mac-address": "00:A0:98:02:32:DE", "client-name": "Mars"}});
+    let m = json!({"poolName": "m", "manual": {"host-ip-address": "10.2.0.5",
+        "mac-address": "00:A0:98:02:32:DE", "client-name": "Mars"}});
     assert_eq!(
         h.send(
             "POST",
@@ -408,9 +414,31 @@ fn device_validation_and_conflicts() {
         "the document's typo"
     );
     assert_eq!(post(json!({"poolName": "c"})).status, 400, "no kind");
-    assert_eq!(post(json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24"}, "manual": {"host-ip-address": "10.8.0.1", "mac-address": "0000.0000.0001"}})).status, 400);
-    assert_eq!(post(json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24", "lease-duration": {"hours": 4}}})).status, 400, "days mandatory with hours");
-    assert_eq!(post(json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24", "lease-duration": {"days": 400}}})).status, 400);
+    assert_eq!(
+        post(
+            json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24"},
+        "manual": {"host-ip-address": "10.8.0.1", "mac-address": "0000.0000.0001"}})
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        post(
+            json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24",
+        "lease-duration": {"hours": 4}}})
+        )
+        .status,
+        400,
+        "days mandatory with hours"
+    );
+    assert_eq!(
+        post(
+            json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.0/24",
+        "lease-duration": {"days": 400}}})
+        )
+        .status,
+        400
+    );
     assert_eq!(
         post(json!({"poolName": "c", "dynamic": {"address-range": "10.8.0.9/24"}})).status,
         400,
@@ -422,7 +450,8 @@ fn device_validation_and_conflicts() {
         400
     );
     // PUT cannot change the kind, nor the name
-    let to_manual = json!({"poolName": "a", "manual": {"host-ip-address": "10.0.0.5", "mac-address": "0000.0000.0001"}});
+    let to_manual = json!({"poolName": "a", "manual": {"host-ip-address": "10.0.0.5",
+        "mac-address": "0000.0000.0001"}});
     assert_eq!(
         h.send(
             "PUT",
@@ -476,10 +505,13 @@ fn simulated_clients_bindings_and_clear() {
     s.seed(
         "default",
         json!({
-            "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.5.0.1", "high-ip-address": "10.5.0.10"}]},
+            "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.5.0.1",
+                "high-ip-address": "10.5.0.10"}]},
             "pools": [
-                {"poolName": "staff", "dynamic": {"address-range": "10.5.0.0/24", "lease-duration": {"infinite": true}}},
-                {"poolName": "printer", "manual": {"host-ip-address": "10.5.0.11", "mac-address": "02c7.f800.0422"}}
+                {"poolName": "staff", "dynamic": {"address-range": "10.5.0.0/24",
+                    "lease-duration": {"infinite": true}}},
+                {"poolName": "printer", "manual": {"host-ip-address": "10.5.0.11",
+                    "mac-address": "02c7.f800.0422"}}
             ],
             "clients": [{"pool": "staff", "count": 3}]
         }),
@@ -510,7 +542,8 @@ fn simulated_clients_bindings_and_clear() {
         "infinite lease pool"
     );
     // a timed lease: YYYY:MM:DD HH:MM
-    let timed = json!({"poolName": "guests", "dynamic": {"address-range": "10.6.0.0/24", "lease-duration": {"days": 0, "hours": 2}}});
+    let timed = json!({"poolName": "guests", "dynamic": {"address-range": "10.6.0.0/24",
+        "lease-duration": {"days": 0, "hours": 2}}});
     assert_eq!(
         h.send(
             "POST",
@@ -613,8 +646,10 @@ fn f5_leases_with_api_token() {
     let s = sim();
     s.seed(
         "default",
-        json!({"f5": {"system/edge-a": {"lease_info": [{"ip": "192.168.10.55", "mac": "02:03:04:05:06:07", "hostname": "kiosk"}],
-            "subnet_info": [{"address_count": "200", "free_address_count": 150, "subnet": "192.168.10.0/24", "interface": "eth1"}]}}}),
+        json!({"f5": {"system/edge-a": {"lease_info": [{"ip": "192.168.10.55",
+            "mac": "02:03:04:05:06:07", "hostname": "kiosk"}],
+            "subnet_info": [{"address_count": "200", "free_address_count": 150,
+                "subnet": "192.168.10.0/24", "interface": "eth1"}]}}}),
     );
     let url = format!(
         "{}/api/operate/namespaces/system/sites/edge-a/ver/dhcp_leases",

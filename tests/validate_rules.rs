@@ -51,30 +51,46 @@ macro_rules! rule {
 
 rule!(yaml_syntax, "yaml-syntax", errors: 1, warnings: 0, "devices/r1.yaml:");
 rule!(duplicate_key, "duplicate-key", errors: 1, warnings: 0, "address-range", "devices/r1.yaml:5");
-rule!(unknown_key, "unknown-key", errors: 1, warnings: 0, "unknown key `dns-server`", "did you mean `dns-servers`?", "r1.yaml:6:7");
+rule!(unknown_key, "unknown-key", errors: 1, warnings: 0, "unknown key \
+    `dns-server`", "did you mean `dns-servers`?", "r1.yaml:6:7");
 rule!(wrong_type, "wrong-type", errors: 1, warnings: 0, "expected true or false", "r1.yaml:2:11");
 rule!(invalid_ipv4, "invalid-ipv4", errors: 1, warnings: 0, "10.0.0.256", "r1.yaml:6:32");
-rule!(host_bits, "host-bits", errors: 1, warnings: 0, "host bits set", "did you mean `10.0.0.0/24`?", "r1.yaml:4:22");
+rule!(host_bits, "host-bits", errors: 1, warnings: 0, "host bits \
+    set", "did you mean `10.0.0.0/24`?", "r1.yaml:4:22");
 rule!(prefix_length, "prefix-length", errors: 1, warnings: 0, "/8 to /30", "r1.yaml:4:22");
 rule!(range_order, "range-order", errors: 1, warnings: 0, "range is reversed", "r1.yaml:3:7");
 rule!(mac_address, "mac-address", errors: 1, warnings: 0, "expected a MAC address", "r1.yaml:5:20");
-rule!(lease_range, "lease-range", errors: 1, warnings: 0, "lease days must be 0-365, found 400", "r1.yaml:5:23");
-rule!(lease_format, "lease-format", errors: 1, warnings: 0, "expected a lease duration", "r1.yaml:5:23");
-rule!(gateway_limit, "gateway-limit", errors: 1, warnings: 0, "at most 8 default gateways", "r1.yaml:6:24");
+rule!(lease_range, "lease-range", errors: 1, warnings: 0, "lease days must be 0-365, found \
+    400", "r1.yaml:5:23");
+rule!(lease_format, "lease-format", errors: 1, warnings: 0, "expected a lease \
+    duration", "r1.yaml:5:23");
+rule!(gateway_limit, "gateway-limit", errors: 1, warnings: 0, "at most 8 default \
+    gateways", "r1.yaml:6:24");
 rule!(dns_limit, "dns-limit", errors: 1, warnings: 0, "at most 8 DNS servers", "r1.yaml:6:20");
-rule!(netbios_limit, "netbios-limit", errors: 1, warnings: 0, "at most 8 NetBIOS name servers", "r1.yaml:6:29");
+rule!(netbios_limit, "netbios-limit", errors: 1, warnings: 0, "at most 8 NetBIOS name \
+    servers", "r1.yaml:6:29");
 rule!(node_type, "node-type", errors: 1, warnings: 0, "NetBIOS node type", "r1.yaml:6:26");
-rule!(pool_kind_both, "pool-kind-both", errors: 1, warnings: 0, "both `dynamic` and `manual`", "r1.yaml:6:7");
-rule!(pool_kind_none, "pool-kind-none", errors: 1, warnings: 0, "neither `dynamic` nor `manual`", "r1.yaml:3:5");
-rule!(client_name_domain, "client-name-domain", errors: 1, warnings: 0, "includes a domain part", "did you mean `mars`?");
+rule!(pool_kind_both, "pool-kind-both", errors: 1, warnings: 0, "both `dynamic` and \
+    `manual`", "r1.yaml:6:7");
+rule!(pool_kind_none, "pool-kind-none", errors: 1, warnings: 0, "neither `dynamic` nor \
+    `manual`", "r1.yaml:3:5");
+rule!(client_name_domain, "client-name-domain", errors: 1, warnings: 0, "includes a domain \
+    part", "did you mean `mars`?");
 rule!(overlapping_pools, "overlapping-pools", errors: 1, warnings: 0, "overlap", "r1.yaml:7:22");
-rule!(duplicate_manual_ip, "duplicate-manual-ip", errors: 1, warnings: 0, "both bind 10.9.0.5", "r1.yaml:8:24");
-rule!(duplicate_manual_mac, "duplicate-manual-mac", errors: 1, warnings: 0, "both bind MAC 00:a0:98:02:32:de", "r1.yaml:9:20");
-rule!(gateway_outside, "gateway-outside", errors: 1, warnings: 0, "outside pool `staff`", "r1.yaml:6:25");
-rule!(warning_manual_leasable, "warning-manual-leasable", errors: 0, warnings: 1, "can also be handed out", "exclude it");
-rule!(warning_exclusion_outside, "warning-exclusion-outside", errors: 0, warnings: 1, "192.0.2.1 lies outside every dynamic pool");
-rule!(missing_file, "missing-file", errors: 1, warnings: 0, "devices/nowhere.yaml", "does not exist", "dhcpform.yaml:5:14");
-rule!(unknown_platform, "unknown-platform", errors: 1, warnings: 0, "unknown platform `ios`", "did you mean `ios-xe`?");
+rule!(duplicate_manual_ip, "duplicate-manual-ip", errors: 1, warnings: 0, "both bind \
+    10.9.0.5", "r1.yaml:8:24");
+rule!(duplicate_manual_mac, "duplicate-manual-mac", errors: 1, warnings: 0, "both bind MAC \
+    00:a0:98:02:32:de", "r1.yaml:9:20");
+rule!(gateway_outside, "gateway-outside", errors: 1, warnings: 0, "outside pool \
+    `staff`", "r1.yaml:6:25");
+rule!(warning_manual_leasable, "warning-manual-leasable", errors: 0, warnings: 1, "can also be \
+    handed out", "exclude it");
+rule!(warning_exclusion_outside, "warning-exclusion-outside", errors: 0, warnings: 1, "192.0.2.1 \
+    lies outside every dynamic pool");
+rule!(missing_file, "missing-file", errors: 1, warnings: 0, "devices/nowhere.yaml", "does not \
+    exist", "dhcpform.yaml:5:14");
+rule!(unknown_platform, "unknown-platform", errors: 1, warnings: 0, "unknown platform \
+    `ios`", "did you mean `ios-xe`?");
 rule!(missing_env_names, "missing-env-names", errors: 1, warnings: 0, "password-env");
 rule!(url_plain_http, "url-plain-http", errors: 1, warnings: 0, "loopback", "dhcpform.yaml:4:10");
 rule!(url_scheme, "url-scheme", errors: 1, warnings: 0, "scheme `ftp`");
@@ -86,7 +102,8 @@ fn every_problem_of_a_file_is_reported_at_once() {
     std::fs::write(dir.path().join("dhcpform.yaml"), INVENTORY).unwrap();
     std::fs::write(
         dir.path().join("devices/r1.yaml"),
-        "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: 25h\n  b:\n    manual:\n      host-ip-address: 10.0.0.300\n      mac-address: zz\n",
+        "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: \
+            25h\n  b:\n    manual:\n      host-ip-address: 10.0.0.300\n      mac-address: zz\n",
     )
     .unwrap();
     let (repo, diags) = load_repo(dir.path());

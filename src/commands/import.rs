@@ -19,7 +19,8 @@ pub fn run(p: &Printer, dir: &Path, device: &str, write: bool) -> Result<Exit, m
     let rt = super::runtime()?;
     let config = rt.block_on(target.read()).map_err(miette::Report::new)?;
     let header = format!(
-        "# yaml-language-server: $schema=../schemas/ios-xe.schema.json\n# imported from device {device} by dhcpform import\n"
+        "# yaml-language-server: $schema=../schemas/ios-xe.schema.json\n# imported from device \
+            {device} by dhcpform import\n"
     );
     let text = crate::manifest::ios_xe::render(&config, &header);
     if !write {

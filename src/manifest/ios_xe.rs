@@ -143,7 +143,8 @@ pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Lowered> {
                 span,
                 "`pools` is empty (null)",
                 "no pools here",
-                "write `pools: {}` to manage an empty set of pools, or remove the key to leave pools unmanaged",
+                "write `pools: {}` to manage an empty set of pools, or remove the key to leave \
+                    pools unmanaged",
             );
             None
         }
@@ -187,7 +188,8 @@ fn lower_server(lw: &mut Lowerer, s: &Sp<ServerIn>) -> Server {
                     span,
                     format!("interface `{iface}` is the same as another entry ({name})"),
                     "duplicate interface",
-                    "interface names are compared without case and with IOS abbreviations expanded; merge the two entries",
+                    "interface names are compared without case and with IOS abbreviations \
+                        expanded; merge the two entries",
                 );
                 continue;
             }
@@ -249,7 +251,8 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
                 span,
                 format!("pool `{name}` has neither `dynamic` nor `manual`"),
                 "no kind",
-                "add `dynamic: {address-range: ...}` or `manual: {host-ip-address: ..., mac-address: ...}`",
+                "add `dynamic: {address-range: ...}` or `manual: {host-ip-address: ..., \
+                    mac-address: ...}`",
             );
             None
         }

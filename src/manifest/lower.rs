@@ -162,7 +162,8 @@ impl<'a> Lowerer<'a> {
             self.error_help(
                 span,
                 format!(
-                    "a pool's prefix length must be /{MIN_POOL_PREFIX} to /{MAX_POOL_PREFIX}, found /{}",
+                    "a pool's prefix length must be /{MIN_POOL_PREFIX} to /{MAX_POOL_PREFIX}, \
+                        found /{}",
                     net.prefix_len()
                 ),
                 "unusable prefix length",

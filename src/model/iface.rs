@@ -145,9 +145,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn canonical_form_is_a_fixed_point(idx in 0usize..TYPES.len(), slot in 0u8..8, port in 0u16..64, pick in 0usize..4) {
+        fn canonical_form_is_a_fixed_point(idx in 0usize..TYPES.len(), slot in 0u8..8,
+            port in 0u16..64, pick in 0usize..4) {
             let (full, abbr) = TYPES[idx];
-            let spellings = [full.to_string(), full.to_ascii_lowercase(), full.to_ascii_uppercase(), abbr[0].to_string()];
+            let spellings = [full.to_string(), full.to_ascii_lowercase(),
+                full.to_ascii_uppercase(), abbr[0].to_string()];
             let name = InterfaceName::new(&format!("{}{slot}/{port}", spellings[pick]));
             prop_assert_eq!(name.as_str(), format!("{full}{slot}/{port}"));
             prop_assert_eq!(InterfaceName::new(name.as_str()), name);

@@ -362,7 +362,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn mac_every_spelling_lowers_to_the_same_bytes(bytes in any::<[u8; 6]>(), upper in any::<bool>()) {
+        fn mac_every_spelling_lowers_to_the_same_bytes(bytes in any::<[u8; 6]>(),
+            upper in any::<bool>()) {
             let mac = Mac(bytes);
             let b = bytes;
             let forms = [

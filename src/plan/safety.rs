@@ -29,7 +29,8 @@ pub fn judge(
             gates.push(Gate {
                 gate: "max-delete-percent".into(),
                 message: format!(
-                    "deletes {deletes} of {existing} live pools ({}%), above max-delete-percent {}%",
+                    "deletes {deletes} of {existing} live pools ({}%), above max-delete-percent \
+                        {}%",
                     deletes * 100 / existing,
                     s.max_delete_percent
                 ),
@@ -40,7 +41,8 @@ pub fn judge(
             gates.push(Gate {
                 gate: "max-update-percent".into(),
                 message: format!(
-                    "updates or replaces {} of {existing} live pools ({}%), above max-update-percent {}%",
+                    "updates or replaces {} of {existing} live pools ({}%), above \
+                        max-update-percent {}%",
                     updates + replaces,
                     (updates + replaces) * 100 / existing,
                     s.max_update_percent
@@ -52,7 +54,10 @@ pub fn judge(
     if existing > 0 && deletes == existing {
         gates.push(Gate {
             gate: "delete-all".into(),
-            message: format!("deletes every pool of the device ({existing}): is the desired file empty or truncated?"),
+            message: format!(
+                "deletes every pool of the device ({existing}): is the desired file \
+                empty or truncated?"
+            ),
             lift: force.into(),
         });
     }

@@ -129,7 +129,8 @@ impl Builder {
 
     pub fn finish(self, out: &mut dyn Write) -> fmt::Result {
         let mut text = String::from(
-            "## dhcpform plan\n\n| device | create | update | delete | status |\n|---|---:|---:|---:|---|\n",
+            "## dhcpform plan\n\n| device | create | update | delete | status \
+                |\n|---|---:|---:|---:|---|\n",
         );
         text.push_str(&self.rows);
         text.push('\n');
@@ -150,7 +151,8 @@ fn note_cut(text: &mut String, cut: &[String]) {
     if !cut.is_empty() {
         let _ = writeln!(
             *text,
-            "_Cut to stay under {MAX_CHARS} characters: the details of {} device(s) ({}) are left out; run `dhcpform plan` for the full plan._",
+            "_Cut to stay under {MAX_CHARS} characters: the details of {} device(s) ({}) are left \
+                out; run `dhcpform plan` for the full plan._",
             cut.len(),
             cut.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
         );

@@ -107,7 +107,10 @@ impl Inner {
             ["v1", "auth", "token-services"] => match *method {
                 Method::GET => ok_json(json!({
                     "kind": "collection#auth-token",
-                    "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token", "token-id": "********", "link": format!("{base}/api/v1/auth/token-services/{}", token_ref(t))})).collect::<Vec<_>>(),
+                    "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token",
+                        "token-id": "********",
+                            "link": format!("{base}/api/v1/auth/token-services/{}",
+                                token_ref(t))})).collect::<Vec<_>>(),
                 })),
                 _ => not_allowed("GET, POST"),
             },

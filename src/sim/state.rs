@@ -155,13 +155,18 @@ fn server_answer(body: &Value, s: &Server) -> Value {
         let list: Vec<Value> = items
             .iter()
             .map(|i| {
-                let iface = i.get("interface-name").or_else(|| i.get("interface")).cloned().unwrap_or(Value::Null);
+                let iface = i
+                    .get("interface-name")
+                    .or_else(|| i.get("interface"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 let addrs = match i.get("addresses").or_else(|| i.get("address")) {
                     Some(Value::String(s)) => json!([s]),
                     Some(v) => v.clone(),
                     None => json!([]),
                 };
-                json!({ "kind": "object#dhcp-server-relay-agent", "interface-name": iface, "addresses": addrs })
+                json!({ "kind": "object#dhcp-server-relay-agent", "interface-name": iface,
+                    "addresses": addrs })
             })
             .collect();
         out.insert("relay-agents".into(), Value::Array(list));
@@ -598,7 +603,8 @@ mod tests {
 
     #[test]
     fn expiry_format() {
-        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_359_680_400); // 2013-02-01 01:00 UTC
+        // 2013-02-01 01:00 UTC
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_359_680_400);
         assert_eq!(expiry_text(t, 0), "2013:02:01 01:00");
         assert_eq!(expiry_text(t, 60 * 24 * 29), "2013:03:02 01:00");
     }

@@ -89,7 +89,10 @@ impl Repo {
     pub fn ios(devices: &[(&str, &str)], settings: &str) -> Repo {
         let mut inv = format!("settings:\n  timeout: 10s\n{settings}devices:\n");
         for (name, url) in devices {
-            inv.push_str(&format!("  {name}:\n    platform: ios-xe\n    url: {url}\n    auth: {{ username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n"));
+            inv.push_str(&format!(
+                "  {name}:\n    platform: ios-xe\n    url: {url}\n    auth: {{ \
+                username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n"
+            ));
         }
         Repo::new(&inv)
     }
@@ -154,10 +157,12 @@ pub fn ios_client(url: &str) -> dhcpform::device::ios_xe::IosXe {
 /// A device with a server section and three pools, with five clients holding leases.
 pub fn scenario_seed() -> serde_json::Value {
     serde_json::json!({
-        "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1", "high-ip-address": "10.0.0.9"}],
+        "dhcp": {"enable": true, "excluded-addresses": [{"low-ip-address": "10.0.0.1",
+            "high-ip-address": "10.0.0.9"}],
                  "relay-agents": [{"interface-name": "Gi1", "addresses": ["10.9.0.1"]}]},
         "pools": [
-            {"poolName": "staff", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"dns-servers": ["10.9.0.53"]}},
+            {"poolName": "staff", "dynamic": {"address-range": "10.0.0.0/24"},
+                "options": {"dns-servers": ["10.9.0.53"]}},
             {"poolName": "old", "dynamic": {"address-range": "10.5.0.0/24"}},
             {"poolName": "cam", "dynamic": {"address-range": "10.6.0.0/24"}}
         ],
@@ -167,4 +172,9 @@ pub fn scenario_seed() -> serde_json::Value {
 
 /// Desired state for `scenario_seed`: a server update, a pool update, a replacement (cam turns
 /// manual), a create and a delete.
-pub const SCENARIO_DESIRED: &str = "server:\n  excluded-addresses: [10.0.0.1-10.0.0.20]\n  relay-agents: { Gi1: [10.9.0.1, 10.9.0.2] }\npools:\n  staff:\n    dynamic: { address-range: 10.0.0.0/24, lease-duration: 8h }\n    options: { dns-servers: [10.9.0.53, 10.9.1.53] }\n  cam:\n    manual: { host-ip-address: 10.6.0.10, mac-address: 02c7.f800.0422 }\n  guests:\n    dynamic: { address-range: 10.7.0.0/24 }\n";
+pub const SCENARIO_DESIRED: &str = "server:\n  excluded-addresses: [10.0.0.1-10.0.0.20]\n  \
+    relay-agents: { Gi1: [10.9.0.1, 10.9.0.2] }\npools:\n  staff:\n    \
+    dynamic: { address-range: 10.0.0.0/24, lease-duration: 8h }\n    \
+    options: { dns-servers: [10.9.0.53, 10.9.1.53] }\n  cam:\n    \
+    manual: { host-ip-address: 10.6.0.10, mac-address: 02c7.f800.0422 }\n  guests:\n    \
+    dynamic: { address-range: 10.7.0.0/24 }\n";

@@ -328,7 +328,11 @@ pub fn pool_body(name: &str, p: &Pool) -> Value {
     m.insert("poolName".into(), json!(name));
     match &p.kind {
         PoolKind::Dynamic { network, lease } => {
-            m.insert("dynamic".into(), json!({ "address-range": network.to_string(), "lease-duration": lease_body(lease) }));
+            m.insert(
+                "dynamic".into(),
+                json!({ "address-range": network.to_string(),
+                "lease-duration": lease_body(lease) }),
+            );
         }
         PoolKind::Manual {
             host,
@@ -437,13 +441,16 @@ mod tests {
     fn document_spellings_parse() {
         let v = parse_json_lenient(
             r#"{"kind": "object#dhcp-server", "enable": true,
-            "excluded-addresses": [{"kind": "object#dhcp-server-excluded-address", "low-ip-address": "171.16.1.1", "high-ip-address": "171.16.1.50"}],
-            "relay-agents": [{"kind": "object#dhcp-server-relay-agent", "interface-name" : "gigabitEthernet1", "addresses": [ "172.15.15.15" ]}]}"#,
+            "excluded-addresses": [{"kind": "object#dhcp-server-excluded-address",
+                "low-ip-address": "171.16.1.1", "high-ip-address": "171.16.1.50"}],
+            "relay-agents": [{"kind": "object#dhcp-server-relay-agent",
+                "interface-name" : "gigabitEthernet1", "addresses": [ "172.15.15.15" ]}]}"#,
         )
         .unwrap();
         let s = parse_server(&v).unwrap();
         assert!(s.relay_agents.contains_key(&InterfaceName::new("Gi1")));
-        let alt = json!({"enable": true, "excluded-addresses": [{"low-ip-address": "171.16.1.1", "high-ip-address": "171.16.1.50"}],
+        let alt = json!({"enable": true, "excluded-addresses": [{"low-ip-address": "171.16.1.1",
+            "high-ip-address": "171.16.1.50"}],
             "relay-agent": [{"interface": "GigabitEthernet1", "address": "172.15.15.15"}]});
         assert_eq!(parse_server(&alt).unwrap(), s);
     }
@@ -467,7 +474,8 @@ mod tests {
         let (name, pool) = parse_pool(&v["items"][0]).unwrap();
         assert_eq!(name, "myManualBinding");
         assert!(matches!(pool.kind, PoolKind::Manual { .. }));
-        let missing_comma = "{\n\"kind\": \"object#dhcp-server-pool\"\n\"poolName\": \"p\",\n\"dynamic\": {\"address-range\": \"10.0.0.0/24\"}\n}";
+        let missing_comma = "{\n\"kind\": \"object#dhcp-server-pool\"\n\"poolName\": \
+            \"p\",\n\"dynamic\": {\"address-range\": \"10.0.0.0/24\"}\n}";
         let v = parse_json_lenient(missing_comma).unwrap();
         assert_eq!(
             parse_pool(&v)
@@ -483,8 +491,10 @@ mod tests {
 
     #[test]
     fn a_single_gateway_is_a_one_item_list() {
-        let one = json!({"poolName": "p", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"default-gateway": "10.0.0.1", "dns-servers": "10.0.0.53"}});
-        let many = json!({"pool-name": "p", "dynamic": {"address-range": "10.0.0.0/24"}, "options": {"default-gateway": ["10.0.0.1"], "dns-servers": ["10.0.0.53"]}});
+        let one = json!({"poolName": "p", "dynamic": {"address-range": "10.0.0.0/24"},
+            "options": {"default-gateway": "10.0.0.1", "dns-servers": "10.0.0.53"}});
+        let many = json!({"pool-name": "p", "dynamic": {"address-range": "10.0.0.0/24"},
+            "options": {"default-gateway": ["10.0.0.1"], "dns-servers": ["10.0.0.53"]}});
         assert_eq!(parse_pool(&one).unwrap(), parse_pool(&many).unwrap());
     }
 
