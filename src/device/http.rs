@@ -232,6 +232,138 @@ impl Http {
         }
     }
 
+    fn backoff(&self) -> impl Iterator<Item = Duration> {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(self.min_backoff)
+            .with_max_delay(Duration::from_secs(10))
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(self.retries as usize)
+            .build()
+    }
+
+    fn request(
+        &self,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, &str, bool)],
+        basic: Option<(&str, &Secret)>,
+        body: Option<&Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .client
+            .request(method.clone(), url)
+            .header("Accept", "application/json");
+        for (k, v, _) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some((user, pass)) = basic {
+            rb = rb.basic_auth(user, Some(pass.expose()));
+        }
+        if let Some(b) = body {
+            rb = rb
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
+        }
+        self.log(|| {
+            let hs: Vec<String> = headers
+                .iter()
+                .map(|(k, v, s)| format!("{k}: {}", if *s { "<redacted>" } else { v }))
+                .collect();
+            let auth = if basic.is_some() {
+                " Authorization: Basic <redacted>"
+            } else {
+                ""
+            };
+            let body = body.map(|b| format!(" {b}")).unwrap_or_default();
+            format!("-> {method} {url} {}{auth}{body}", hs.join(" "))
+        });
+        rb
+    }
+
+    /// Reads an answer: a 2xx is done; anything else is a failure, retryable or not.
+    async fn answer(
+        &self,
+        resp: reqwest::Response,
+        method: &Method,
+        url: &str,
+        idem: Idempotency,
+        started: Instant,
+    ) -> Result<Attempt, DeviceError> {
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(60)));
+        let location = header("location");
+        let text = resp.text().await.map_err(|e| DeviceError::BadAnswer {
+            method: method.to_string(),
+            url: url.into(),
+            detail: format!("body could not be read: {e}"),
+        })?;
+        self.log(|| {
+            let ms = started.elapsed().as_millis();
+            format!("<- {status} {method} {url} ({ms} ms)")
+        });
+        if (200..300).contains(&status) {
+            return Ok(Attempt::Done(Answer {
+                status,
+                location,
+                text,
+            }));
+        }
+        let retryable = match idem {
+            Idempotency::Idempotent => matches!(status, 429 | 502 | 503 | 504),
+            Idempotency::Unsafe => matches!(status, 429 | 503),
+        };
+        let err = DeviceError::Status {
+            method: method.to_string(),
+            url: url.into(),
+            status,
+            answer: error_text(&text),
+        };
+        Ok(Attempt::Failed(retryable, retry_after, err))
+    }
+
+    /// A request that got no answer: timeouts and connection failures.
+    fn no_answer(
+        &self,
+        e: &reqwest::Error,
+        method: &Method,
+        url: &str,
+        idem: Idempotency,
+        tries: u32,
+    ) -> Attempt {
+        self.log(|| format!("<- error {method} {url}: {e}"));
+        if e.is_timeout() {
+            let err = DeviceError::Timeout {
+                method: method.to_string(),
+                url: url.into(),
+                secs: self.timeout.as_secs(),
+                tries,
+            };
+            return Attempt::Failed(idem == Idempotency::Idempotent, None, err);
+        }
+        let refused = e.is_connect()
+            && std::error::Error::source(e)
+                .is_some_and(|s| format!("{s:?}").contains("ConnectionRefused"));
+        let err = DeviceError::Connect {
+            method: method.to_string(),
+            url: url.into(),
+            detail: error_chain(e),
+        };
+        let retryable = match idem {
+            Idempotency::Idempotent => e.is_connect() || e.is_request(),
+            Idempotency::Unsafe => refused,
+        };
+        Attempt::Failed(retryable, None, err)
+    }
+
     /// Sends one request with retries. `headers` are (name, value, secret) triples: secret
     /// values are never logged.
     pub async fn send(
@@ -243,125 +375,19 @@ impl Http {
         body: Option<&Value>,
         idem: Idempotency,
     ) -> Result<Answer, DeviceError> {
-        let mut delays = backon::ExponentialBuilder::default()
-            .with_min_delay(self.min_backoff)
-            .with_max_delay(Duration::from_secs(10))
-            .with_factor(2.0)
-            .with_jitter()
-            .with_max_times(self.retries as usize)
-            .build();
+        let mut delays = self.backoff();
         let mut tries = 0u32;
         loop {
             tries += 1;
-            let mut rb = self
-                .client
-                .request(method.clone(), url)
-                .header("Accept", "application/json");
-            for (k, v, _) in headers {
-                rb = rb.header(*k, *v);
-            }
-            if let Some((user, pass)) = basic {
-                rb = rb.basic_auth(user, Some(pass.expose()));
-            }
-            if let Some(b) = body {
-                rb = rb
-                    .header("Content-Type", "application/json")
-                    .body(b.to_string());
-            }
-            self.log(|| {
-                let hs: Vec<String> = headers
-                    .iter()
-                    .map(|(k, v, s)| format!("{k}: {}", if *s { "<redacted>" } else { v }))
-                    .collect();
-                let auth = if basic.is_some() {
-                    " Authorization: Basic <redacted>"
-                } else {
-                    ""
-                };
-                format!(
-                    "-> {method} {url} {}{auth}{}",
-                    hs.join(" "),
-                    body.map(|b| format!(" {b}")).unwrap_or_default()
-                )
-            });
+            let rb = self.request(&method, url, headers, basic, body);
             let started = Instant::now();
-            let outcome = rb.send().await;
-            let (retryable, retry_after, err) = match outcome {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(|s| Duration::from_secs(s.min(60)));
-                    let location = resp
-                        .headers()
-                        .get("location")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    let text = match resp.text().await {
-                        Ok(t) => t,
-                        Err(e) => {
-                            return Err(DeviceError::BadAnswer {
-                                method: method.to_string(),
-                                url: url.into(),
-                                detail: format!("body could not be read: {e}"),
-                            });
-                        }
-                    };
-                    self.log(|| {
-                        format!(
-                            "<- {status} {method} {url} ({} ms)",
-                            started.elapsed().as_millis()
-                        )
-                    });
-                    if (200..300).contains(&status) {
-                        return Ok(Answer {
-                            status,
-                            location,
-                            text,
-                        });
-                    }
-                    let retryable = match idem {
-                        Idempotency::Idempotent => matches!(status, 429 | 502 | 503 | 504),
-                        Idempotency::Unsafe => matches!(status, 429 | 503),
-                    };
-                    let err = DeviceError::Status {
-                        method: method.to_string(),
-                        url: url.into(),
-                        status,
-                        answer: error_text(&text),
-                    };
-                    (retryable, retry_after, err)
-                }
-                Err(e) => {
-                    self.log(|| format!("<- error {method} {url}: {e}"));
-                    if e.is_timeout() {
-                        let err = DeviceError::Timeout {
-                            method: method.to_string(),
-                            url: url.into(),
-                            secs: self.timeout.as_secs(),
-                            tries,
-                        };
-                        (idem == Idempotency::Idempotent, None, err)
-                    } else {
-                        let refused = e.is_connect()
-                            && std::error::Error::source(&e)
-                                .is_some_and(|s| format!("{s:?}").contains("ConnectionRefused"));
-                        let detail = error_chain(&e);
-                        let err = DeviceError::Connect {
-                            method: method.to_string(),
-                            url: url.into(),
-                            detail,
-                        };
-                        let retryable = match idem {
-                            Idempotency::Idempotent => e.is_connect() || e.is_request(),
-                            Idempotency::Unsafe => refused,
-                        };
-                        (retryable, None, err)
-                    }
-                }
+            let attempt = match rb.send().await {
+                Ok(resp) => self.answer(resp, &method, url, idem, started).await?,
+                Err(e) => self.no_answer(&e, &method, url, idem, tries),
+            };
+            let (retryable, retry_after, err) = match attempt {
+                Attempt::Done(answer) => return Ok(answer),
+                Attempt::Failed(r, a, e) => (r, a, e),
             };
             if !retryable {
                 return Err(err);
@@ -384,6 +410,13 @@ impl Http {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// One try of a request: an answer, or a failure with whether it may be retried and after
+/// how long the device asked to wait.
+enum Attempt {
+    Done(Answer),
+    Failed(bool, Option<Duration>, DeviceError),
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -1,6 +1,6 @@
 //! Request dispatch of the emulated APIs: IOS XE token service and DHCP resources, F5 XC leases.
 
-use super::state::{Refusal, refusal_response};
+use super::state::{DeviceSim, Refusal, refusal_response};
 use super::{Inner, error};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -85,144 +85,11 @@ impl Inner {
                 );
             }
         }
-        let parsed: Option<Result<Value, String>> = (!body.is_empty()).then(|| {
-            let text = String::from_utf8_lossy(body);
-            super::wire::body_json(&text).map_err(|e| format!("malformed JSON body: {e}"))
-        });
-        let need_body = || -> Result<Value, Response> {
-            match &parsed {
-                Some(Ok(v)) => Ok(v.clone()),
-                Some(Err(e)) => Err(error(StatusCode::BAD_REQUEST, 400, e)),
-                None => Err(error(
-                    StatusCode::BAD_REQUEST,
-                    400,
-                    "a JSON body is required",
-                )),
-            }
-        };
+        let body = Body::read(body);
         let Ok(dev) = self.device(device) else {
             return error(StatusCode::NOT_FOUND, 404, "no device");
         };
-        let response = match rest {
-            ["v1", "auth", "token-services"] => match *method {
-                Method::GET => ok_json(json!({
-                    "kind": "collection#auth-token",
-                    "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token",
-                        "token-id": "********",
-                            "link": format!("{base}/api/v1/auth/token-services/{}",
-                                token_ref(t))})).collect::<Vec<_>>(),
-                })),
-                _ => not_allowed("GET, POST"),
-            },
-            ["v1", "auth", "token-services", id] => match *method {
-                Method::DELETE => {
-                    let found = dev.tokens.iter().find(|t| token_ref(t) == *id).cloned();
-                    match found {
-                        Some(t) => {
-                            dev.tokens.remove(&t);
-                            no_content()
-                        }
-                        None => error(StatusCode::NOT_FOUND, 404, "no such token"),
-                    }
-                }
-                _ => not_allowed("DELETE"),
-            },
-            ["v1", "dhcp"] => match *method {
-                Method::GET => ok_json(dev.server_answer.clone()),
-                Method::PUT => match need_body() {
-                    Ok(b) => result(dev.put_server(&b).map(|_| no_content())),
-                    Err(r) => r,
-                },
-                _ => not_allowed("GET, PUT"),
-            },
-            ["v1", "dhcp", "pool"] => match *method {
-                Method::GET => ok_json(json!({
-                    "kind": "collection#dhcp-server-pool",
-                    "items": dev.pools.values().map(|p| p.answer.clone()).collect::<Vec<_>>(),
-                })),
-                Method::POST => match need_body() {
-                    Ok(b) => result(dev.create_pool(&b).map(|name| {
-                        let mut r = StatusCode::CREATED.into_response();
-                        if let Ok(v) =
-                            HeaderValue::from_str(&format!("{base}/api/v1/dhcp/pool/{name}"))
-                        {
-                            r.headers_mut().insert("location", v);
-                        }
-                        r
-                    })),
-                    Err(r) => r,
-                },
-                _ => not_allowed("GET, POST"),
-            },
-            ["v1", "dhcp", "pool", name] => match *method {
-                Method::GET => match dev.pools.get(*name) {
-                    Some(p) => ok_json(p.answer.clone()),
-                    None => error(
-                        StatusCode::NOT_FOUND,
-                        404,
-                        &format!("pool {name} does not exist"),
-                    ),
-                },
-                Method::PUT => match need_body() {
-                    Ok(b) => result(dev.replace_pool(name, &b).map(|_| no_content())),
-                    Err(r) => r,
-                },
-                Method::DELETE => result(dev.delete_pool(name).map(|_| no_content())),
-                _ => not_allowed("GET, PUT, DELETE"),
-            },
-            ["v1", "dhcp", "active", "bindings"] => match *method {
-                Method::GET => ok_json(
-                    json!({ "kind": "collection#dhcp-server-bindings", "items": dev.bindings() }),
-                ),
-                Method::POST => match need_body() {
-                    Ok(b) if b.get("action").and_then(Value::as_str) == Some("clear") => {
-                        dev.auto.clear();
-                        no_content()
-                    }
-                    Ok(_) => error(StatusCode::BAD_REQUEST, 400, "action: expected \"clear\""),
-                    Err(r) => r,
-                },
-                _ => not_allowed("GET, POST"),
-            },
-            ["v1", "dhcp", "active", "bindings", ip] => {
-                let Ok(ip) = ip.parse::<std::net::Ipv4Addr>() else {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        400,
-                        &format!("{ip} is not an IPv4 address"),
-                    );
-                };
-                match *method {
-                    Method::GET => match dev
-                        .bindings()
-                        .into_iter()
-                        .find(|b| b["host-ip-address"] == json!(ip.to_string()))
-                    {
-                        Some(b) => ok_json(b),
-                        None => error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}")),
-                    },
-                    Method::DELETE => {
-                        if dev.auto.remove(&ip).is_some() {
-                            no_content()
-                        } else if dev
-                            .bindings()
-                            .iter()
-                            .any(|b| b["host-ip-address"] == json!(ip.to_string()))
-                        {
-                            error(
-                                StatusCode::BAD_REQUEST,
-                                400,
-                                &format!("{ip} is a manual binding: delete its pool instead"),
-                            )
-                        } else {
-                            error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}"))
-                        }
-                    }
-                    _ => not_allowed("GET, DELETE"),
-                }
-            }
-            _ => error(StatusCode::NOT_FOUND, 404, "no such resource"),
-        };
+        let response = route(dev, method, rest, &body, base);
         if is_write && response.status().is_success() {
             self.persist(device);
             if self.opts.faults.lose_answer == Some(self.writes) {
@@ -326,4 +193,155 @@ fn token_ref(token: &str) -> String {
 
 fn result(r: Result<Response, Refusal>) -> Response {
     r.unwrap_or_else(|e| refusal_response(&e))
+}
+
+/// A request body: absent, JSON, or not JSON (kept as the message to answer with).
+struct Body(Option<Result<Value, String>>);
+
+impl Body {
+    fn read(bytes: &Bytes) -> Body {
+        Body((!bytes.is_empty()).then(|| {
+            let text = String::from_utf8_lossy(bytes);
+            super::wire::body_json(&text).map_err(|e| format!("malformed JSON body: {e}"))
+        }))
+    }
+
+    /// The JSON body a write needs, or the 400 answer.
+    fn need(&self) -> Result<Value, Response> {
+        match &self.0 {
+            Some(Ok(v)) => Ok(v.clone()),
+            Some(Err(e)) => Err(error(StatusCode::BAD_REQUEST, 400, e)),
+            None => Err(error(
+                StatusCode::BAD_REQUEST,
+                400,
+                "a JSON body is required",
+            )),
+        }
+    }
+}
+
+/// Routes an authenticated IOS XE request to its resource.
+fn route(dev: &mut DeviceSim, method: &Method, rest: &[&str], body: &Body, base: &str) -> Response {
+    match rest {
+        ["v1", "auth", "token-services"] => match *method {
+            Method::GET => ok_json(json!({
+                "kind": "collection#auth-token",
+                "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token",
+                    "token-id": "********",
+                        "link": format!("{base}/api/v1/auth/token-services/{}",
+                            token_ref(t))})).collect::<Vec<_>>(),
+            })),
+            _ => not_allowed("GET, POST"),
+        },
+        ["v1", "auth", "token-services", id] => match *method {
+            Method::DELETE => {
+                let found = dev.tokens.iter().find(|t| token_ref(t) == *id).cloned();
+                match found {
+                    Some(t) => {
+                        dev.tokens.remove(&t);
+                        no_content()
+                    }
+                    None => error(StatusCode::NOT_FOUND, 404, "no such token"),
+                }
+            }
+            _ => not_allowed("DELETE"),
+        },
+        ["v1", "dhcp"] => match *method {
+            Method::GET => ok_json(dev.server_answer.clone()),
+            Method::PUT => match body.need() {
+                Ok(b) => result(dev.put_server(&b).map(|_| no_content())),
+                Err(r) => r,
+            },
+            _ => not_allowed("GET, PUT"),
+        },
+        ["v1", "dhcp", "pool"] => match *method {
+            Method::GET => ok_json(json!({
+                "kind": "collection#dhcp-server-pool",
+                "items": dev.pools.values().map(|p| p.answer.clone()).collect::<Vec<_>>(),
+            })),
+            Method::POST => match body.need() {
+                Ok(b) => result(dev.create_pool(&b).map(|name| {
+                    let mut r = StatusCode::CREATED.into_response();
+                    if let Ok(v) = HeaderValue::from_str(&format!("{base}/api/v1/dhcp/pool/{name}"))
+                    {
+                        r.headers_mut().insert("location", v);
+                    }
+                    r
+                })),
+                Err(r) => r,
+            },
+            _ => not_allowed("GET, POST"),
+        },
+        ["v1", "dhcp", "pool", name] => match *method {
+            Method::GET => match dev.pools.get(*name) {
+                Some(p) => ok_json(p.answer.clone()),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    404,
+                    &format!("pool {name} does not exist"),
+                ),
+            },
+            Method::PUT => match body.need() {
+                Ok(b) => result(dev.replace_pool(name, &b).map(|_| no_content())),
+                Err(r) => r,
+            },
+            Method::DELETE => result(dev.delete_pool(name).map(|_| no_content())),
+            _ => not_allowed("GET, PUT, DELETE"),
+        },
+        ["v1", "dhcp", "active", "bindings"] => match *method {
+            Method::GET => ok_json(
+                json!({ "kind": "collection#dhcp-server-bindings", "items": dev.bindings() }),
+            ),
+            Method::POST => match body.need() {
+                Ok(b) if b.get("action").and_then(Value::as_str) == Some("clear") => {
+                    dev.auto.clear();
+                    no_content()
+                }
+                Ok(_) => error(StatusCode::BAD_REQUEST, 400, "action: expected \"clear\""),
+                Err(r) => r,
+            },
+            _ => not_allowed("GET, POST"),
+        },
+        ["v1", "dhcp", "active", "bindings", ip] => binding(dev, method, ip),
+        _ => error(StatusCode::NOT_FOUND, 404, "no such resource"),
+    }
+}
+
+/// `/api/v1/dhcp/active/bindings/{ip}`.
+fn binding(dev: &mut DeviceSim, method: &Method, ip: &str) -> Response {
+    let Ok(ip) = ip.parse::<std::net::Ipv4Addr>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            400,
+            &format!("{ip} is not an IPv4 address"),
+        );
+    };
+    match *method {
+        Method::GET => match dev
+            .bindings()
+            .into_iter()
+            .find(|b| b["host-ip-address"] == json!(ip.to_string()))
+        {
+            Some(b) => ok_json(b),
+            None => error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}")),
+        },
+        Method::DELETE => {
+            if dev.auto.remove(&ip).is_some() {
+                no_content()
+            } else if dev
+                .bindings()
+                .iter()
+                .any(|b| b["host-ip-address"] == json!(ip.to_string()))
+            {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    400,
+                    &format!("{ip} is a manual binding: delete its pool instead"),
+                )
+            } else {
+                error(StatusCode::NOT_FOUND, 404, &format!("no binding for {ip}"))
+            }
+        }
+        _ => not_allowed("GET, DELETE"),
+    }
 }
