@@ -183,63 +183,70 @@ pub fn parse_pool(v: &Value) -> R<(String, Pool)> {
                 "pool {name}: one of dynamic or manual must be present"
             ));
         }
-        (Some(d), None) => {
-            let d = obj(d, "dynamic")?;
-            let range = get(d, &["address-range"]).ok_or_else(|| {
-                WireError(format!("pool {name}: dynamic.address-range is missing"))
-            })?;
-            let network: ipnet::Ipv4Net = range
-                .as_str()
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| {
-                    WireError(format!(
-                        "pool {name}: dynamic.address-range: expected x.x.x.x/nn, found {range}"
-                    ))
-                })?;
-            let lease = match get(d, &["lease-duration"]) {
-                Some(l) => parse_lease(l).map_err(|e| WireError(format!("pool {name}: {e}")))?,
-                None => LeaseDuration::default(),
-            };
-            PoolKind::Dynamic {
-                network: network.trunc(),
-                lease,
-            }
-        }
-        (None, Some(mv)) => {
-            let mm = obj(mv, "manual")?;
-            let host = ipv4(
-                get(mm, &["host-ip-address"]).ok_or_else(|| {
-                    WireError(format!("pool {name}: manual.host-ip-address is missing"))
-                })?,
-                "manual.host-ip-address",
-            )?;
-            let mac_v = get(mm, &["mac-address"])
-                .ok_or_else(|| WireError(format!("pool {name}: manual.mac-address is missing")))?;
-            let mac: Mac = mac_v
-                .as_str()
-                .ok_or_else(|| {
-                    WireError(format!(
-                        "pool {name}: manual.mac-address: expected a string, found {mac_v}"
-                    ))
-                })?
-                .parse()
-                .map_err(|e| WireError(format!("pool {name}: manual.mac-address: {e}")))?;
-            let client_name = match get(mm, &["client-name"]) {
-                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                Some(Value::String(_)) | None => None,
-                Some(other) => {
-                    return bad(format!(
-                        "pool {name}: manual.client-name: expected a string, found {other}"
-                    ));
-                }
-            };
-            PoolKind::Manual {
-                host,
-                mac,
-                client_name,
-            }
+        (Some(d), None) => parse_dynamic(&name, d)?,
+        (None, Some(mv)) => parse_manual(&name, mv)?,
+    };
+    let options = parse_options(&name, m)?;
+    Ok((name, Pool { kind, options }))
+}
+
+fn parse_dynamic(name: &str, d: &Value) -> R<PoolKind> {
+    let d = obj(d, "dynamic")?;
+    let range = get(d, &["address-range"])
+        .ok_or_else(|| WireError(format!("pool {name}: dynamic.address-range is missing")))?;
+    let network: ipnet::Ipv4Net = range
+        .as_str()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| {
+            WireError(format!(
+                "pool {name}: dynamic.address-range: expected x.x.x.x/nn, found {range}"
+            ))
+        })?;
+    let lease = match get(d, &["lease-duration"]) {
+        Some(l) => parse_lease(l).map_err(|e| WireError(format!("pool {name}: {e}")))?,
+        None => LeaseDuration::default(),
+    };
+    Ok(PoolKind::Dynamic {
+        network: network.trunc(),
+        lease,
+    })
+}
+
+fn parse_manual(name: &str, mv: &Value) -> R<PoolKind> {
+    let mm = obj(mv, "manual")?;
+    let host = ipv4(
+        get(mm, &["host-ip-address"])
+            .ok_or_else(|| WireError(format!("pool {name}: manual.host-ip-address is missing")))?,
+        "manual.host-ip-address",
+    )?;
+    let mac_v = get(mm, &["mac-address"])
+        .ok_or_else(|| WireError(format!("pool {name}: manual.mac-address is missing")))?;
+    let mac: Mac = mac_v
+        .as_str()
+        .ok_or_else(|| {
+            WireError(format!(
+                "pool {name}: manual.mac-address: expected a string, found {mac_v}"
+            ))
+        })?
+        .parse()
+        .map_err(|e| WireError(format!("pool {name}: manual.mac-address: {e}")))?;
+    let client_name = match get(mm, &["client-name"]) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(_)) | None => None,
+        Some(other) => {
+            return bad(format!(
+                "pool {name}: manual.client-name: expected a string, found {other}"
+            ));
         }
     };
+    Ok(PoolKind::Manual {
+        host,
+        mac,
+        client_name,
+    })
+}
+
+fn parse_options(name: &str, m: &Map<String, Value>) -> R<PoolOptions> {
     let mut options = PoolOptions::default();
     if let Some(o) = get(m, &["options"]) {
         let o = obj(o, "options")?;
@@ -282,7 +289,7 @@ pub fn parse_pool(v: &Value) -> R<(String, Pool)> {
             }
         };
     }
-    Ok((name, Pool { kind, options }))
+    Ok(options)
 }
 
 /// The request body of `PUT /api/v1/dhcp`: every exclusion and relay agent that must remain.
