@@ -94,8 +94,24 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
         .iter()
         .filter_map(|(n, p)| p.kind.network().map(|net| (n, net)))
         .collect();
-    // Overlapping dynamic pools (sorted by network start: each overlaps a neighbour).
-    let mut sorted = dynamic.clone();
+    let at = |path: String| span(&l.spans, &path);
+    let exclusions = l.config.server.as_ref().map(|s| &s.excluded_addresses);
+    check_overlaps(file, &dynamic, &at, diags);
+    check_manual(file, pools, &dynamic, exclusions, &at, diags);
+    check_gateways(file, pools, &at, diags);
+    if let Some(ex) = exclusions {
+        check_exclusions(file, ex, &dynamic, &at, diags);
+    }
+}
+
+/// Overlapping dynamic pools (sorted by network start: each overlaps a neighbour).
+fn check_overlaps(
+    file: &SourceFile,
+    dynamic: &[(&String, ipnet::Ipv4Net)],
+    at: &dyn Fn(String) -> SourceSpan,
+    diags: &mut Diags,
+) {
+    let mut sorted = dynamic.to_vec();
     sorted.sort_by_key(|(_, n)| (n.network(), n.prefix_len()));
     for i in 0..sorted.len() {
         for j in i + 1..sorted.len() {
@@ -107,7 +123,7 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
             diags.push(
                 Diag::at(
                     file,
-                    span(&l.spans, &format!("pools/{b}/network")),
+                    at(format!("pools/{b}/network")),
                     format!("dynamic pools `{b}` ({nb}) and `{a}` ({na}) overlap"),
                     "overlaps another pool",
                 )
@@ -117,86 +133,112 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
             );
         }
     }
-    let exclusions = l.config.server.as_ref().map(|s| &s.excluded_addresses);
+}
+
+/// Manual bindings: one address and one MAC bound once; a warning when a dynamic pool can
+/// hand the address out too.
+fn check_manual(
+    file: &SourceFile,
+    pools: &BTreeMap<String, crate::model::Pool>,
+    dynamic: &[(&String, ipnet::Ipv4Net)],
+    exclusions: Option<&std::collections::BTreeSet<crate::model::AddrRange>>,
+    at: &dyn Fn(String) -> SourceSpan,
+    diags: &mut Diags,
+) {
     let mut by_ip: BTreeMap<std::net::Ipv4Addr, &String> = BTreeMap::new();
     let mut by_mac: BTreeMap<crate::model::Mac, &String> = BTreeMap::new();
     for (name, pool) in pools {
-        match &pool.kind {
-            PoolKind::Manual { host, mac, .. } => {
-                if let Some(other) = by_ip.insert(*host, name) {
-                    diags.push(Diag::at(
-                        file,
-                        span(&l.spans, &format!("pools/{name}/host")),
-                        format!("manual bindings `{other}` and `{name}` both bind {host}"),
-                        "address bound twice",
-                    ));
-                }
-                if let Some(other) = by_mac.insert(*mac, name) {
-                    diags.push(Diag::at(
-                        file,
-                        span(&l.spans, &format!("pools/{name}/mac")),
-                        format!("manual bindings `{other}` and `{name}` both bind MAC {mac}"),
-                        "MAC bound twice",
-                    ));
-                }
-                let excluded = exclusions.is_some_and(|ex| ex.iter().any(|r| r.contains(*host)));
-                if let Some((dyn_name, net)) = dynamic.iter().find(|(_, n)| n.contains(host))
-                    && !excluded
-                {
-                    {
-                        diags.push(
-                            Diag::at(
-                                file,
-                                span(&l.spans, &format!("pools/{name}/host")),
-                                format!(
-                                    "{host} of manual binding `{name}` can also be handed out \
-                                    by dynamic pool `{dyn_name}` ({net})"
-                                ),
-                                "also leasable",
-                            )
-                            .with_help(format!(
-                                "exclude it: add `- {host}` to \
-                                server.excluded-addresses"
-                            ))
-                            .warning(),
-                        );
-                    }
-                }
-            }
-            PoolKind::Dynamic { network, .. } => {
-                for (i, gw) in pool.options.default_gateway.iter().enumerate() {
-                    if !network.contains(gw) {
-                        diags.push(
-                            Diag::at(
-                                file,
-                                span(&l.spans, &format!("pools/{name}/gateway/{i}")),
-                                format!(
-                                    "default gateway {gw} is outside pool `{name}`'s network \
-                                    {network}"
-                                ),
-                                "outside the pool",
-                            )
-                            .with_help("clients cannot reach a gateway outside their own subnet"),
-                        );
-                    }
-                }
-            }
+        let PoolKind::Manual { host, mac, .. } = &pool.kind else {
+            continue;
+        };
+        if let Some(other) = by_ip.insert(*host, name) {
+            diags.push(Diag::at(
+                file,
+                at(format!("pools/{name}/host")),
+                format!("manual bindings `{other}` and `{name}` both bind {host}"),
+                "address bound twice",
+            ));
+        }
+        if let Some(other) = by_mac.insert(*mac, name) {
+            diags.push(Diag::at(
+                file,
+                at(format!("pools/{name}/mac")),
+                format!("manual bindings `{other}` and `{name}` both bind MAC {mac}"),
+                "MAC bound twice",
+            ));
+        }
+        let excluded = exclusions.is_some_and(|ex| ex.iter().any(|r| r.contains(*host)));
+        if let Some((dyn_name, net)) = dynamic.iter().find(|(_, n)| n.contains(host))
+            && !excluded
+        {
+            diags.push(
+                Diag::at(
+                    file,
+                    at(format!("pools/{name}/host")),
+                    format!(
+                        "{host} of manual binding `{name}` can also be handed out by dynamic \
+                        pool `{dyn_name}` ({net})"
+                    ),
+                    "also leasable",
+                )
+                .with_help(format!(
+                    "exclude it: add `- {host}` to server.excluded-addresses"
+                ))
+                .warning(),
+            );
         }
     }
-    if let Some(ex) = exclusions {
-        for r in ex {
-            if !dynamic.iter().any(|(_, n)| r.overlaps_net(n)) {
+}
+
+/// Default gateways inside their dynamic pool's network.
+fn check_gateways(
+    file: &SourceFile,
+    pools: &BTreeMap<String, crate::model::Pool>,
+    at: &dyn Fn(String) -> SourceSpan,
+    diags: &mut Diags,
+) {
+    for (name, pool) in pools {
+        let PoolKind::Dynamic { network, .. } = &pool.kind else {
+            continue;
+        };
+        for (i, gw) in pool.options.default_gateway.iter().enumerate() {
+            if !network.contains(gw) {
                 diags.push(
                     Diag::at(
                         file,
-                        span(&l.spans, &format!("server/excluded/{r}")),
-                        format!("exclusion {r} lies outside every dynamic pool"),
-                        "excludes nothing",
+                        at(format!("pools/{name}/gateway/{i}")),
+                        format!(
+                            "default gateway {gw} is outside pool `{name}`'s network {network}"
+                        ),
+                        "outside the pool",
                     )
-                    .with_help("remove it, or check the addresses")
-                    .warning(),
+                    .with_help("clients cannot reach a gateway outside their own subnet"),
                 );
             }
+        }
+    }
+}
+
+/// Exclusions that no dynamic pool covers (a warning).
+fn check_exclusions(
+    file: &SourceFile,
+    ex: &std::collections::BTreeSet<crate::model::AddrRange>,
+    dynamic: &[(&String, ipnet::Ipv4Net)],
+    at: &dyn Fn(String) -> SourceSpan,
+    diags: &mut Diags,
+) {
+    for r in ex {
+        if !dynamic.iter().any(|(_, n)| r.overlaps_net(n)) {
+            diags.push(
+                Diag::at(
+                    file,
+                    at(format!("server/excluded/{r}")),
+                    format!("exclusion {r} lies outside every dynamic pool"),
+                    "excludes nothing",
+                )
+                .with_help("remove it, or check the addresses")
+                .warning(),
+            );
         }
     }
 }

@@ -256,94 +256,8 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
             );
             None
         }
-        (Some(d), None) => {
-            let network = match &d.value.address_range {
-                Some(r) => {
-                    lw.note(format!("{base}/network"), lw.span(r));
-                    lw.network(r)
-                }
-                None => {
-                    let span = lw.span(d);
-                    lw.error(
-                        span,
-                        format!("dynamic pool `{name}` needs `address-range`"),
-                        "missing address-range",
-                    );
-                    None
-                }
-            };
-            let lease = match &d.value.lease_duration {
-                Some(l) => lw.lease(l),
-                None => Some(Default::default()),
-            };
-            match (network, lease) {
-                (Some(network), Some(lease)) => Some(PoolKind::Dynamic { network, lease }),
-                _ => None,
-            }
-        }
-        (None, Some(m)) => {
-            let mspan = lw.span(m);
-            let host = match &m.value.host_ip_address {
-                Some(h) => {
-                    lw.note(format!("{base}/host"), lw.span(h));
-                    lw.ipv4(h, "host-ip-address")
-                }
-                None => {
-                    lw.error(
-                        mspan,
-                        format!("manual binding `{name}` needs `host-ip-address`"),
-                        "missing host-ip-address",
-                    );
-                    None
-                }
-            };
-            let mac = match &m.value.mac_address {
-                Some(v) => {
-                    lw.note(format!("{base}/mac"), lw.span(v));
-                    lw.mac(v)
-                }
-                None => {
-                    lw.error(
-                        mspan,
-                        format!("manual binding `{name}` needs `mac-address`"),
-                        "missing mac-address",
-                    );
-                    None
-                }
-            };
-            let client_name = m.value.client_name.as_ref().and_then(|c| {
-                let span = lw.span(c);
-                let text = lw.text(&c.value, span, "a client name")?;
-                if let Some((host, _)) = text.split_once('.') {
-                    lw.error_help(
-                        span,
-                        format!("client name `{text}` includes a domain part"),
-                        "domain part",
-                        format!(
-                            "the client name must not include the domain: did you mean `{host}`?"
-                        ),
-                    );
-                    return None;
-                }
-                if text.is_empty() || !text.chars().all(|c| c.is_ascii_graphic()) {
-                    lw.error(
-                        span,
-                        format!("client name `{text}` must be printable ASCII without spaces"),
-                        "bad client name",
-                    );
-                    return None;
-                }
-                Some(text)
-            });
-            match (host, mac) {
-                (Some(host), Some(mac)) => Some(PoolKind::Manual {
-                    host,
-                    mac,
-                    client_name,
-                }),
-                _ => None,
-            }
-        }
+        (Some(d), None) => lower_dynamic(lw, name, &base, d),
+        (None, Some(m)) => lower_manual(lw, name, &base, m),
     };
     let options = p
         .value
@@ -352,6 +266,101 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
         .map(|o| lower_options(lw, &base, o))
         .unwrap_or_default();
     kind.map(|kind| Pool { kind, options })
+}
+
+fn lower_dynamic(lw: &mut Lowerer, name: &str, base: &str, d: &Sp<DynamicIn>) -> Option<PoolKind> {
+    let network = match &d.value.address_range {
+        Some(r) => {
+            lw.note(format!("{base}/network"), lw.span(r));
+            lw.network(r)
+        }
+        None => {
+            let span = lw.span(d);
+            lw.error(
+                span,
+                format!("dynamic pool `{name}` needs `address-range`"),
+                "missing address-range",
+            );
+            None
+        }
+    };
+    let lease = match &d.value.lease_duration {
+        Some(l) => lw.lease(l),
+        None => Some(Default::default()),
+    };
+    match (network, lease) {
+        (Some(network), Some(lease)) => Some(PoolKind::Dynamic { network, lease }),
+        _ => None,
+    }
+}
+
+fn lower_manual(lw: &mut Lowerer, name: &str, base: &str, m: &Sp<ManualIn>) -> Option<PoolKind> {
+    let mspan = lw.span(m);
+    let host = match &m.value.host_ip_address {
+        Some(h) => {
+            lw.note(format!("{base}/host"), lw.span(h));
+            lw.ipv4(h, "host-ip-address")
+        }
+        None => {
+            lw.error(
+                mspan,
+                format!("manual binding `{name}` needs `host-ip-address`"),
+                "missing host-ip-address",
+            );
+            None
+        }
+    };
+    let mac = match &m.value.mac_address {
+        Some(v) => {
+            lw.note(format!("{base}/mac"), lw.span(v));
+            lw.mac(v)
+        }
+        None => {
+            lw.error(
+                mspan,
+                format!("manual binding `{name}` needs `mac-address`"),
+                "missing mac-address",
+            );
+            None
+        }
+    };
+    let client_name = m
+        .value
+        .client_name
+        .as_ref()
+        .and_then(|c| lower_client_name(lw, c));
+    match (host, mac) {
+        (Some(host), Some(mac)) => Some(PoolKind::Manual {
+            host,
+            mac,
+            client_name,
+        }),
+        _ => None,
+    }
+}
+
+/// A client name: printable ASCII, no domain part.
+fn lower_client_name(lw: &mut Lowerer, c: &Raw) -> Option<String> {
+    let span = lw.span(c);
+    let text = lw.text(&c.value, span, "a client name")?;
+    if let Some((host, _)) = text.split_once('.') {
+        lw.error_help(
+            span,
+            format!("client name `{text}` includes a domain part"),
+            "domain part",
+            format!("the client name must not include the domain: did you mean `{host}`?"),
+        );
+        return None;
+    }
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_graphic()) {
+        lw.error(
+            span,
+            format!("client name `{text}` must be printable ASCII without spaces"),
+            "bad client name",
+        );
+        return None;
+    }
+    Some(text)
 }
 
 fn lower_options(lw: &mut Lowerer, base: &str, o: &OptionsIn) -> PoolOptions {
