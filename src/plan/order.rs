@@ -111,14 +111,7 @@ fn order_updates(
 
 /// The exact HTTP calls, in order. May turn updates into replacements (cycles), updating `d`.
 pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Vec<Operation> {
-    let names = |a: Action, d: &Diff| -> Vec<String> {
-        d.changes
-            .iter()
-            .filter(|c| c.action == a)
-            .filter_map(|c| c.resource.pool_name().map(str::to_string))
-            .collect()
-    };
-    let updates = names(Action::Update, d);
+    let updates = pool_names(Action::Update, d);
     let (update_order, cycle_victims) = order_updates(&updates, desired, live);
     for c in d.changes.iter_mut() {
         if let Some(n) = c.resource.pool_name()
@@ -131,14 +124,27 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
             );
         }
     }
-    let creates = names(Action::Create, d);
-    let replaces = names(Action::Replace, d);
-    let deletes = names(Action::Delete, d);
-    let pool_of = |n: &String| desired.pools.as_ref().and_then(|p| p.get(n));
+    let pool_ops = pool_operations(desired, d, &update_order);
+    with_server_puts(desired, live, pool_ops)
+}
 
-    let mut pool_ops = Vec::new();
-    for n in deletes.iter().chain(&replaces) {
-        pool_ops.push(Operation {
+/// The pools changed by `action`, by name.
+fn pool_names(action: Action, d: &Diff) -> Vec<String> {
+    d.changes
+        .iter()
+        .filter(|c| c.action == action)
+        .filter_map(|c| c.resource.pool_name().map(str::to_string))
+        .collect()
+}
+
+/// Steps 2-4: DELETE dropped pools and the first half of replacements, PUT updates in
+/// `update_order`, POST new pools and the second half of replacements.
+fn pool_operations(desired: &DeviceConfig, d: &Diff, update_order: &[String]) -> Vec<Operation> {
+    let replaces = pool_names(Action::Replace, d);
+    let pool_of = |n: &String| desired.pools.as_ref().and_then(|p| p.get(n));
+    let mut ops = Vec::new();
+    for n in pool_names(Action::Delete, d).iter().chain(&replaces) {
+        ops.push(Operation {
             method: Method::Delete,
             path: pool_path(n),
             body: None,
@@ -146,9 +152,9 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
             expect_server: None,
         });
     }
-    for n in &update_order {
+    for n in update_order {
         if let Some(p) = pool_of(n) {
-            pool_ops.push(Operation {
+            ops.push(Operation {
                 method: Method::Put,
                 path: pool_path(n),
                 body: Some(wire::pool_body(n, p)),
@@ -157,11 +163,12 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
             });
         }
     }
+    let creates = pool_names(Action::Create, d);
     let mut posts: Vec<&String> = creates.iter().chain(&replaces).collect();
     posts.sort();
     for n in posts {
         if let Some(p) = pool_of(n) {
-            pool_ops.push(Operation {
+            ops.push(Operation {
                 method: Method::Post,
                 path: POOLS_PATH.into(),
                 body: Some(wire::pool_body(n, p)),
@@ -170,36 +177,45 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
             });
         }
     }
+    ops
+}
 
+/// Steps 1 and 5 around the pool calls: the widening pre-PUT and the final PUT of the global
+/// settings, each only when it changes something; one PUT when no pool is written.
+fn with_server_puts(
+    desired: &DeviceConfig,
+    live: &LiveConfig,
+    pool_ops: Vec<Operation>,
+) -> Vec<Operation> {
+    let Some(ds) = &desired.server else {
+        return pool_ops;
+    };
+    let l = &live.server;
+    if pool_ops.is_empty() {
+        return if ds != l {
+            vec![server_put(ds, l)]
+        } else {
+            vec![]
+        };
+    }
+    let pre = Server {
+        enable: l.enable && ds.enable,
+        excluded_addresses: l
+            .excluded_addresses
+            .union(&ds.excluded_addresses)
+            .copied()
+            .collect(),
+        relay_agents: ds.relay_agents.clone(),
+    };
     let mut ops = Vec::new();
-    match &desired.server {
-        Some(ds) if pool_ops.is_empty() => {
-            if *ds != live.server {
-                ops.push(server_put(ds, &live.server));
-            }
-        }
-        Some(ds) => {
-            let l = &live.server;
-            let pre = Server {
-                enable: l.enable && ds.enable,
-                excluded_addresses: l
-                    .excluded_addresses
-                    .union(&ds.excluded_addresses)
-                    .copied()
-                    .collect(),
-                relay_agents: ds.relay_agents.clone(),
-            };
-            let mut state = l.clone();
-            if pre != *l {
-                ops.push(server_put(&pre, l));
-                state = pre;
-            }
-            ops.extend(pool_ops);
-            if *ds != state {
-                ops.push(server_put(ds, &state));
-            }
-        }
-        None => ops.extend(pool_ops),
+    let mut state = l.clone();
+    if pre != *l {
+        ops.push(server_put(&pre, l));
+        state = pre;
+    }
+    ops.extend(pool_ops);
+    if *ds != state {
+        ops.push(server_put(ds, &state));
     }
     ops
 }
