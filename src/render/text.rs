@@ -2,7 +2,7 @@
 //! canonical YAML, the calls in order, and the safety verdict. Colour is optional.
 
 use super::{change_diff, summary_line};
-use crate::plan::{Action, DevicePlan, Method, PlanFile};
+use crate::plan::{Action, Change, DevicePlan, Method, PlanFile};
 use std::fmt::{self, Write};
 
 struct Paint(bool);
@@ -79,45 +79,7 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
         return writeln!(out);
     }
     for c in &d.changes {
-        let verb = match c.action {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-        };
-        writeln!(
-            out,
-            "  {} {} ({verb})",
-            p.action(c.action, c.action.symbol()),
-            c.resource
-        )?;
-        if let Some(r) = &c.reason {
-            writeln!(out, "      replaced because {r}")?;
-        }
-        for f in &c.fields {
-            if f.whole_list {
-                let mut items: Vec<String> =
-                    f.added.iter().map(|a| p.green(&format!("+{a}"))).collect();
-                items.extend(f.removed.iter().map(|r| p.red(&format!("-{r}"))));
-                if items.is_empty() {
-                    items.push("order changed".into());
-                }
-                writeln!(
-                    out,
-                    "      {}: {} (the whole list is sent)",
-                    f.field,
-                    items.join(" ")
-                )?;
-            }
-        }
-        for line in change_diff(c).lines() {
-            let painted = match line.chars().next() {
-                Some('+') => p.green(line),
-                Some('-') => p.red(line),
-                _ => line.to_string(),
-            };
-            writeln!(out, "      {painted}")?;
-        }
+        change(out, c, p)?;
     }
     if !d.unmanaged.is_empty() {
         writeln!(
@@ -126,17 +88,69 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
             d.unmanaged.join(", ")
         )?;
     }
-    if !d.operations.is_empty() {
-        writeln!(out, "  calls, in order:")?;
-        for (i, op) in d.operations.iter().enumerate() {
-            let target = if op.method == Method::Post {
-                format!(" ({})", op.resource)
-            } else {
-                String::new()
-            };
-            writeln!(out, "    {}. {} {}{target}", i + 1, op.method, op.path)?;
-        }
+    calls(out, d)?;
+    verdict(out, d, p)?;
+    writeln!(out)
+}
+
+fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
+    let verb = match c.action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    };
+    writeln!(
+        out,
+        "  {} {} ({verb})",
+        p.action(c.action, c.action.symbol()),
+        c.resource
+    )?;
+    if let Some(r) = &c.reason {
+        writeln!(out, "      replaced because {r}")?;
     }
+    for f in c.fields.iter().filter(|f| f.whole_list) {
+        let mut items: Vec<String> = f.added.iter().map(|a| p.green(&format!("+{a}"))).collect();
+        items.extend(f.removed.iter().map(|r| p.red(&format!("-{r}"))));
+        if items.is_empty() {
+            items.push("order changed".into());
+        }
+        writeln!(
+            out,
+            "      {}: {} (the whole list is sent)",
+            f.field,
+            items.join(" ")
+        )?;
+    }
+    for line in change_diff(c).lines() {
+        let painted = match line.chars().next() {
+            Some('+') => p.green(line),
+            Some('-') => p.red(line),
+            _ => line.to_string(),
+        };
+        writeln!(out, "      {painted}")?;
+    }
+    Ok(())
+}
+
+fn calls(out: &mut dyn Write, d: &DevicePlan) -> fmt::Result {
+    if d.operations.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  calls, in order:")?;
+    for (i, op) in d.operations.iter().enumerate() {
+        let target = if op.method == Method::Post {
+            format!(" ({})", op.resource)
+        } else {
+            String::new()
+        };
+        writeln!(out, "    {}. {} {}{target}", i + 1, op.method, op.path)?;
+    }
+    Ok(())
+}
+
+/// The safety gates that fired and the failed `expect:` checks.
+fn verdict(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     for g in &d.safety.gates {
         let tag = if d.safety.blocked {
             p.red("BLOCKED")
@@ -152,5 +166,5 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
     for f in &d.findings {
         writeln!(out, "  {} [{}]: {}", p.red("expect"), f.check, f.message)?;
     }
-    writeln!(out)
+    Ok(())
 }
