@@ -3,12 +3,36 @@
 use super::{Action, Change, Gate, Policy, Verdict};
 use crate::model::{DeviceConfig, LiveConfig};
 
+const FORCE: &str = "re-run with --force once you have checked the plan";
+
 pub fn judge(
     changes: &[Change],
     desired: &DeviceConfig,
     live: &LiveConfig,
     policy: &Policy,
 ) -> Verdict {
+    let mut gates = share_gates(changes, live.pools.len(), policy);
+    gates.extend(protected_gates(changes, policy));
+    if let Some(ds) = &desired.server
+        && live.server.enable
+        && !ds.enable
+    {
+        gates.push(Gate {
+            gate: "server-off".into(),
+            message: "turns the DHCP server and relay agent off (enable: true -> false)".into(),
+            lift: FORCE.into(),
+        });
+    }
+    let blocked = !gates.is_empty() && !policy.force;
+    Verdict {
+        blocked,
+        forced: policy.force && !gates.is_empty(),
+        gates,
+    }
+}
+
+/// Gates on how much of the device's pools a plan deletes or rewrites.
+fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate> {
     let mut gates = Vec::new();
     let count = |a: Action| {
         changes
@@ -16,38 +40,32 @@ pub fn judge(
             .filter(|c| c.action == a && c.resource.pool_name().is_some())
             .count()
     };
-    let (deletes, updates, replaces) = (
-        count(Action::Delete),
-        count(Action::Update),
-        count(Action::Replace),
-    );
-    let existing = live.pools.len();
+    let deletes = count(Action::Delete);
+    let rewrites = count(Action::Update) + count(Action::Replace);
     let s = policy.safety;
-    let force = "re-run with --force once you have checked the plan";
     if existing > 0 && existing >= s.min_existing {
         if deletes * 100 > usize::from(s.max_delete_percent) * existing {
             gates.push(Gate {
                 gate: "max-delete-percent".into(),
                 message: format!(
                     "deletes {deletes} of {existing} live pools ({}%), above max-delete-percent \
-                        {}%",
+                    {}%",
                     deletes * 100 / existing,
                     s.max_delete_percent
                 ),
-                lift: format!("{force}, or raise settings.safety.max-delete-percent"),
+                lift: format!("{FORCE}, or raise settings.safety.max-delete-percent"),
             });
         }
-        if (updates + replaces) * 100 > usize::from(s.max_update_percent) * existing {
+        if rewrites * 100 > usize::from(s.max_update_percent) * existing {
             gates.push(Gate {
                 gate: "max-update-percent".into(),
                 message: format!(
-                    "updates or replaces {} of {existing} live pools ({}%), above \
-                        max-update-percent {}%",
-                    updates + replaces,
-                    (updates + replaces) * 100 / existing,
+                    "updates or replaces {rewrites} of {existing} live pools ({}%), above \
+                    max-update-percent {}%",
+                    rewrites * 100 / existing,
                     s.max_update_percent
                 ),
-                lift: format!("{force}, or raise settings.safety.max-update-percent"),
+                lift: format!("{FORCE}, or raise settings.safety.max-update-percent"),
             });
         }
     }
@@ -55,18 +73,23 @@ pub fn judge(
         gates.push(Gate {
             gate: "delete-all".into(),
             message: format!(
-                "deletes every pool of the device ({existing}): is the desired file \
-                empty or truncated?"
+                "deletes every pool of the device ({existing}): is the desired file empty or \
+                truncated?"
             ),
-            lift: force.into(),
+            lift: FORCE.into(),
         });
     }
-    for c in changes {
-        if let Some(name) = c.resource.pool_name()
-            && matches!(c.action, Action::Delete | Action::Replace)
-            && policy.protected.iter().any(|p| p == name)
-        {
-            gates.push(Gate {
+    gates
+}
+
+/// A protected pool deleted or replaced.
+fn protected_gates(changes: &[Change], policy: &Policy) -> Vec<Gate> {
+    changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .filter_map(|c| {
+            let name = c.resource.pool_name()?;
+            policy.protected.iter().any(|p| p == name).then(|| Gate {
                 gate: "protected-pool".into(),
                 message: format!(
                     "{} protected pool `{name}`",
@@ -76,24 +99,8 @@ pub fn judge(
                         "replaces"
                     }
                 ),
-                lift: format!("{force}, or remove `{name}` from protected-pools"),
-            });
-        }
-    }
-    if let Some(ds) = &desired.server
-        && live.server.enable
-        && !ds.enable
-    {
-        gates.push(Gate {
-            gate: "server-off".into(),
-            message: "turns the DHCP server and relay agent off (enable: true -> false)".into(),
-            lift: force.into(),
-        });
-    }
-    let blocked = !gates.is_empty() && !policy.force;
-    Verdict {
-        blocked,
-        forced: policy.force && !gates.is_empty(),
-        gates,
-    }
+                lift: format!("{FORCE}, or remove `{name}` from protected-pools"),
+            })
+        })
+        .collect()
 }
