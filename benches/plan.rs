@@ -57,6 +57,8 @@ fn scenario() -> (LiveConfig, DeviceConfig) {
     let mut dex = exclusions(0);
     dex.extend(exclusions(20).into_iter().take(200));
     let live = LiveConfig {
+        unmanageable: Default::default(),
+        notes: vec![],
         server: Server {
             enable: true,
             excluded_addresses: exclusions(0),

@@ -66,6 +66,17 @@ pub enum LeaseFormat {
     Csv,
 }
 
+/// A real-device behaviour the emulator can show.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SimQuirk {
+    /// The token service answers 201 instead of 200.
+    Token201,
+    /// Answers carry unset defaults as null or "None", and undocumented fields.
+    NoneValues,
+    /// GET of the DHCP settings and pools answers 404 until DHCP is configured.
+    Unconfigured404,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum SchemaKind {
     Inventory,
@@ -213,6 +224,9 @@ pub struct SimServe {
     /// Carry out the Nth write, then answer it 504 (the answer is lost).
     #[arg(long)]
     pub lose_answer: Option<u64>,
+    /// Behave as real devices of this API family are known to (repeatable).
+    #[arg(long = "quirk", value_enum, value_name = "QUIRK")]
+    pub quirks: Vec<SimQuirk>,
     /// IOS XE user accepted by the token service.
     #[arg(long, default_value = "admin")]
     pub user: String,

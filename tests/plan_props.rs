@@ -143,7 +143,11 @@ fn state_of(sim: &TestSim, device: &str) -> LiveConfig {
         .iter()
         .map(|p| wire::parse_pool(p).unwrap())
         .collect();
-    LiveConfig { server, pools }
+    LiveConfig {
+        server,
+        pools,
+        ..LiveConfig::default()
+    }
 }
 
 fn seed_json(live: &LiveConfig) -> serde_json::Value {
@@ -165,7 +169,9 @@ proptest! {
         desired_pools in pools_strategy(),
     ) {
         let sim = SIM.with(|s| s.clone());
-        let live = LiveConfig { server: live_server, pools: live_pools };
+        let live = LiveConfig {
+            server: live_server, pools: live_pools, ..LiveConfig::default()
+        };
         let desired = DeviceConfig { server: Some(desired_server.clone()),
             pools: Some(desired_pools.clone()) };
         sim.seed("p", seed_json(&live));

@@ -1,8 +1,8 @@
 //! `dhcpform sim serve`: run the emulator until interrupted.
 
 use super::{Exit, Printer};
-use crate::cli::SimServe;
-use crate::sim::{Faults, Persist, SimOptions};
+use crate::cli::{SimQuirk, SimServe};
+use crate::sim::{Faults, Persist, Quirks, SimOptions};
 
 pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
     let opts = SimOptions {
@@ -16,6 +16,11 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
             fail_write: args.fail_write,
             lose_answer: args.lose_answer,
             seed: None,
+        },
+        quirks: Quirks {
+            token_201: args.quirks.contains(&SimQuirk::Token201),
+            none_values: args.quirks.contains(&SimQuirk::NoneValues),
+            unconfigured_404: args.quirks.contains(&SimQuirk::Unconfigured404),
         },
         fleet: args.fleet,
         persist: args.state.clone().map(Persist::File).unwrap_or_default(),

@@ -60,6 +60,16 @@ pub enum DeviceError {
         url: String,
         detail: String,
     },
+    #[error("{method} {url}: device answered {status} redirecting to {location}; not followed")]
+    #[diagnostic(help(
+        "a device API does not redirect: check the device URL (scheme, host, port, path prefix)"
+    ))]
+    Redirect {
+        method: String,
+        url: String,
+        status: u16,
+        location: String,
+    },
     #[error("{message}")]
     Setup { device: String, message: String },
 }
@@ -80,6 +90,10 @@ impl DeviceError {
         }
     }
 }
+
+/// The largest answer body read: a DHCP configuration is far smaller; more is not the
+/// resource asked for, and reading it whole would let a device exhaust memory.
+pub const MAX_BODY: usize = 16 << 20;
 
 /// What a request may be retried on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +225,8 @@ impl Http {
 
     fn build_client(timeout: Duration, tls: &TlsOptions) -> Result<reqwest::Client, String> {
         let mut b = reqwest::Client::builder()
+            // A device API never redirects; following one would send the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("dhcpform/", env!("CARGO_PKG_VERSION")));
@@ -284,7 +300,7 @@ impl Http {
     /// Reads an answer: a 2xx is done; anything else is a failure, retryable or not.
     async fn answer(
         &self,
-        resp: reqwest::Response,
+        mut resp: reqwest::Response,
         method: &Method,
         url: &str,
         idem: Idempotency,
@@ -301,11 +317,43 @@ impl Http {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Duration::from_secs(s.min(60)));
         let location = header("location");
-        let text = resp.text().await.map_err(|e| DeviceError::BadAnswer {
+        if (300..400).contains(&status) {
+            return Err(DeviceError::Redirect {
+                method: method.to_string(),
+                url: url.into(),
+                status,
+                location: location.unwrap_or_else(|| "nowhere (no Location)".into()),
+            });
+        }
+        let bad = |detail: String| DeviceError::BadAnswer {
             method: method.to_string(),
             url: url.into(),
-            detail: format!("body could not be read: {e}"),
-        })?;
+            detail,
+        };
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    return Err(DeviceError::Timeout {
+                        method: method.to_string(),
+                        url: url.into(),
+                        secs: self.timeout.as_secs(),
+                        tries: 1,
+                    });
+                }
+                Err(e) => return Err(bad(format!("body could not be read: {}", error_chain(&e)))),
+            };
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(bad(format!(
+                    "the body is over {} MiB: not a DHCP configuration this client reads",
+                    MAX_BODY >> 20
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(body).map_err(|_| bad("the body is not UTF-8 text".into()))?;
         self.log(|| {
             let ms = started.elapsed().as_millis();
             format!("<- {status} {method} {url} ({ms} ms)")

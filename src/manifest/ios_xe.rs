@@ -352,6 +352,15 @@ fn lower_client_name(lw: &mut Lowerer, c: &Raw) -> Option<String> {
         );
         return None;
     }
+    if text == "None" {
+        lw.error_help(
+            span,
+            "client name `None` reads as unset on IOS XE devices".to_string(),
+            "reads as unset",
+            "devices of this API family send `None` for a field never set: pick another name",
+        );
+        return None;
+    }
     if text.is_empty() || !text.chars().all(|c| c.is_ascii_graphic()) {
         lw.error(
             span,
@@ -368,7 +377,9 @@ fn lower_options(lw: &mut Lowerer, base: &str, o: &OptionsIn) -> PoolOptions {
     if let Some(d) = &o.domain_name {
         let span = lw.span(d);
         if let Some(t) = lw.text(&d.value, span, "a domain name") {
+            // `None` is how devices of this API family send an unset field.
             let ok = !t.is_empty()
+                && t != "None"
                 && t.len() <= 253
                 && t.split('.').all(|l| {
                     !l.is_empty()

@@ -89,6 +89,14 @@ pub struct DeviceConfig {
 pub struct LiveConfig {
     pub server: Server,
     pub pools: BTreeMap<String, Pool>,
+    /// Pools with neither dynamic nor manual (IOS allows option-only pools): shown, never
+    /// rewritten or deleted.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unmanageable: BTreeSet<String>,
+    /// What the read had to assume (a feature never configured), said in the plan. Not part
+    /// of the state: not in the digest.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 impl LiveConfig {

@@ -241,6 +241,12 @@ pub struct DevicePlan {
     /// Pools on the device that the file does not declare, left alone (`prune: false`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<String>,
+    /// Pools on the device with neither dynamic nor manual: never rewritten or deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanageable: Vec<String>,
+    /// What reading the device had to assume (e.g. DHCP never configured).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub safety: Verdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
@@ -273,6 +279,8 @@ impl DevicePlan {
             changes: vec![],
             operations: vec![],
             unmanaged: vec![],
+            unmanageable: vec![],
+            notes: vec![],
             safety: Verdict::default(),
             findings: vec![],
             live: None,
@@ -311,6 +319,24 @@ pub fn plan_ios_xe(
     live: &LiveConfig,
     policy: &Policy,
 ) -> DevicePlan {
+    let unmanageable: Vec<String> = live.unmanageable.iter().cloned().collect();
+    if let Some(name) = desired
+        .pools
+        .as_ref()
+        .and_then(|p| unmanageable.iter().find(|n| p.contains_key(*n)))
+    {
+        let mut plan = DevicePlan::failed(
+            device,
+            Platform::IosXe,
+            format!(
+                "pool `{name}` on the device has neither dynamic nor manual (a pool of options \
+                only): dhcpform cannot manage it and will not rewrite it; remove `{name}` from \
+                the desired file or give the pool a kind on the device"
+            ),
+        );
+        plan.unmanageable = unmanageable;
+        return plan;
+    }
     let mut d = diff::diff(desired, live, policy.prune);
     let operations = order::operations(desired, live, &mut d);
     let safety = safety::judge(&d.changes, desired, live, policy);
@@ -322,6 +348,8 @@ pub fn plan_ios_xe(
         changes: d.changes,
         operations,
         unmanaged: d.unmanaged,
+        unmanageable,
+        notes: live.notes.clone(),
         safety,
         findings: vec![],
         live: Some(live.clone()),

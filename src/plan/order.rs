@@ -246,6 +246,8 @@ mod tests {
                 .collect::<BTreeMap<_, _>>()
         };
         let live = LiveConfig {
+            unmanageable: Default::default(),
+            notes: vec![],
             server: Server::default(),
             pools: to_map(live),
         };

@@ -76,6 +76,16 @@ fn section(d: &DevicePlan) -> String {
                 d.unmanaged.join(", ")
             );
         }
+        if !d.unmanageable.is_empty() {
+            let _ = writeln!(
+                s,
+                "Pools dhcpform cannot manage (neither dynamic nor manual), left alone: {}\n",
+                escape(&d.unmanageable.join(", "))
+            );
+        }
+        for n in &d.notes {
+            let _ = writeln!(s, "Note: {}\n", escape(n));
+        }
     }
     s.push_str("</details>\n\n");
     s

@@ -88,6 +88,16 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
             d.unmanaged.join(", ")
         )?;
     }
+    if !d.unmanageable.is_empty() {
+        writeln!(
+            out,
+            "  pools dhcpform cannot manage (neither dynamic nor manual), left alone: {}",
+            d.unmanageable.join(", ")
+        )?;
+    }
+    for n in &d.notes {
+        writeln!(out, "  note: {n}")?;
+    }
     calls(out, d)?;
     verdict(out, d, p)?;
     writeln!(out)

@@ -1,7 +1,7 @@
 //! Request dispatch of the emulated APIs: IOS XE token service and DHCP resources, F5 XC leases.
 
 use super::state::{DeviceSim, Refusal, refusal_response};
-use super::{Inner, error};
+use super::{Inner, Quirks, error};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -86,10 +86,11 @@ impl Inner {
             }
         }
         let body = Body::read(body);
+        let quirks = self.opts.quirks.clone();
         let Ok(dev) = self.device(device) else {
             return error(StatusCode::NOT_FOUND, 404, "no device");
         };
-        let response = route(dev, method, rest, &body, base);
+        let response = route(dev, method, rest, &body, base, &quirks);
         if is_write && response.status().is_success() {
             self.persist(device);
             if self.opts.faults.lose_answer == Some(self.writes) {
@@ -117,10 +118,18 @@ impl Inner {
                     .ok()
             })
             .and_then(|b| String::from_utf8(b).ok());
+        // A device with credentials of its own (a `sim://` device naming them) takes those.
+        let own = self.creds.get(device);
+        let user = own
+            .and_then(|c| c.user.clone())
+            .unwrap_or(self.opts.user.clone());
+        let password = own
+            .and_then(|c| c.password.clone())
+            .unwrap_or(self.opts.password.clone());
         let ok = creds
             .as_deref()
             .and_then(|c| c.split_once(':'))
-            .is_some_and(|(u, p)| u == self.opts.user && p == self.opts.password);
+            .is_some_and(|(u, p)| u == user && p == password);
         if !ok {
             return error(StatusCode::UNAUTHORIZED, 401, "invalid credentials");
         }
@@ -131,12 +140,18 @@ impl Inner {
             Err(r) => return r,
         };
         dev.tokens.insert(token.clone());
-        ok_json(json!({
+        let status = if self.opts.quirks.token_201 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        let answer = axum::Json(json!({
             "kind": "object#auth-token",
             "token-id": token,
             "link": format!("{base}/api/v1/auth/token-services/{}", token_ref(&token)),
             "expiry-time": "00:15:00",
-        }))
+        }));
+        (status, answer).into_response()
     }
 
     fn f5(
@@ -221,7 +236,18 @@ impl Body {
 }
 
 /// Routes an authenticated IOS XE request to its resource.
-fn route(dev: &mut DeviceSim, method: &Method, rest: &[&str], body: &Body, base: &str) -> Response {
+fn route(
+    dev: &mut DeviceSim,
+    method: &Method,
+    rest: &[&str],
+    body: &Body,
+    base: &str,
+    q: &Quirks,
+) -> Response {
+    let unconfigured = q.unconfigured_404 && dev.unconfigured() && *method == Method::GET;
+    if unconfigured && matches!(rest, ["v1", "dhcp"] | ["v1", "dhcp", "pool"]) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match rest {
         ["v1", "auth", "token-services"] => match *method {
             Method::GET => ok_json(json!({
@@ -257,7 +283,8 @@ fn route(dev: &mut DeviceSim, method: &Method, rest: &[&str], body: &Body, base:
         ["v1", "dhcp", "pool"] => match *method {
             Method::GET => ok_json(json!({
                 "kind": "collection#dhcp-server-pool",
-                "items": dev.pools.values().map(|p| p.answer.clone()).collect::<Vec<_>>(),
+                "items": dev.pool_answers().into_iter().map(|p| with_none(p, q))
+                    .collect::<Vec<_>>(),
             })),
             Method::POST => match body.need() {
                 Ok(b) => result(dev.create_pool(&b).map(|name| {
@@ -273,8 +300,8 @@ fn route(dev: &mut DeviceSim, method: &Method, rest: &[&str], body: &Body, base:
             _ => not_allowed("GET, POST"),
         },
         ["v1", "dhcp", "pool", name] => match *method {
-            Method::GET => match dev.pools.get(*name) {
-                Some(p) => ok_json(p.answer.clone()),
+            Method::GET => match dev.pool_answer(name) {
+                Some(p) => ok_json(with_none(p.clone(), q)),
                 None => error(
                     StatusCode::NOT_FOUND,
                     404,
@@ -344,4 +371,32 @@ fn binding(dev: &mut DeviceSim, method: &Method, ip: &str) -> Response {
         }
         _ => not_allowed("GET, DELETE"),
     }
+}
+
+/// With `none-values`: an answer as real devices of this API family send it, with defaults as
+/// `null` or `"None"` and fields no document describes.
+fn with_none(mut v: Value, q: &Quirks) -> Value {
+    if !q.none_values {
+        return v;
+    }
+    let Some(m) = v.as_object_mut() else {
+        return v;
+    };
+    m.insert("idle-time".into(), Value::Null);
+    m.insert("anti-replay-window-size".into(), json!("None"));
+    if let Some(Value::Object(d)) = m.get_mut("dynamic") {
+        d.entry("lease-duration").or_insert(json!("None"));
+    }
+    if let Some(Value::Object(man)) = m.get_mut("manual") {
+        man.entry("client-name").or_insert(json!("None"));
+    }
+    if m.contains_key("poolName") {
+        let opts = m.entry("options").or_insert(json!({}));
+        if let Some(o) = opts.as_object_mut() {
+            o.entry("domain-name").or_insert(json!("None"));
+            o.entry("netbios-node-type").or_insert(json!("None"));
+            o.entry("default-gateway").or_insert(Value::Null);
+        }
+    }
+    v
 }

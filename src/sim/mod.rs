@@ -73,12 +73,27 @@ pub struct Faults {
     pub seed: Option<u64>,
 }
 
+/// Behaviours real devices of this API family are known to show, off by default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Quirks {
+    /// The token service answers 201 instead of 200 (early images).
+    pub token_201: bool,
+    /// Answers carry defaults never sent as `null` or the string `"None"`, and fields no
+    /// document describes.
+    pub none_values: bool,
+    /// `GET /api/v1/dhcp` and `GET /api/v1/dhcp/pool` answer a plain 404 while DHCP was never
+    /// configured (server at its defaults, no pool).
+    pub unconfigured_404: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimOptions {
     pub user: String,
     pub password: String,
     pub api_token: String,
     pub faults: Faults,
+    pub quirks: Quirks,
     /// Devices under `/devices/<name>/` are created empty on first use, up to this many.
     pub fleet: Option<usize>,
     pub persist: Persist,
@@ -91,6 +106,7 @@ impl Default for SimOptions {
             password: "admin".into(),
             api_token: "sim-token".into(),
             faults: Faults::default(),
+            quirks: Quirks::default(),
             fleet: None,
             persist: Persist::Memory,
         }
@@ -246,6 +262,10 @@ impl Sim {
         inner.opts.faults = faults;
     }
 
+    pub fn set_quirks(&self, quirks: Quirks) {
+        self.lock().opts.quirks = quirks;
+    }
+
     /// The state of a device in seed form, if it exists.
     pub fn device_state(&self, name: &str) -> Option<DeviceSeed> {
         self.lock().devices.get(name).map(state::DeviceSim::to_seed)
@@ -393,6 +413,13 @@ impl Sim {
                     StatusCode::NO_CONTENT.into_response()
                 }
                 Err(e) => error(StatusCode::BAD_REQUEST, 400, &format!("faults: {e}")),
+            },
+            ("PUT", ["quirks"]) => match serde_json::from_value::<Quirks>(body_json) {
+                Ok(q) => {
+                    inner.opts.quirks = q;
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(e) => error(StatusCode::BAD_REQUEST, 400, &format!("quirks: {e}")),
             },
             ("GET", ["state"]) => match inner.device(device) {
                 Ok(d) => axum::Json(d.to_seed()).into_response(),

@@ -83,6 +83,9 @@ pub struct DeviceSim {
     pub auto: BTreeMap<Ipv4Addr, AutoBinding>,
     pub tokens: BTreeSet<String>,
     pub f5: BTreeMap<String, F5Site>,
+    /// Pools with neither dynamic nor manual (IOS allows pools of options only), as answered.
+    /// Only seeds make them; the API refuses to create one.
+    pub option_only: BTreeMap<String, Value>,
     mac_seq: u32,
 }
 
@@ -95,6 +98,7 @@ impl Default for DeviceSim {
             auto: BTreeMap::new(),
             tokens: BTreeSet::new(),
             f5: BTreeMap::new(),
+            option_only: BTreeMap::new(),
             mac_seq: 0,
         }
     }
@@ -231,6 +235,14 @@ impl DeviceSim {
                 .map_err(|r| format!("dhcp: {}", refusal_text(&r)))?;
         }
         for p in &seed.pools {
+            let name = p.get("poolName").or_else(|| p.get("pool-name"));
+            if p.get("dynamic").is_none()
+                && p.get("manual").is_none()
+                && let Some(Value::String(name)) = name
+            {
+                d.option_only.insert(name.clone(), p.clone());
+                continue;
+            }
             d.create_pool(p)
                 .map_err(|r| format!("pool: {}", refusal_text(&r)))?;
         }
@@ -258,7 +270,7 @@ impl DeviceSim {
     pub fn to_seed(&self) -> DeviceSeed {
         DeviceSeed {
             dhcp: Some(self.server_answer.clone()),
-            pools: self.pools.values().map(|p| p.answer.clone()).collect(),
+            pools: self.pool_answers(),
             bindings: self
                 .auto
                 .iter()
@@ -347,13 +359,34 @@ impl DeviceSim {
         Ok((name, pool))
     }
 
+    /// Every pool as answered, in name order (option-only pools included).
+    pub fn pool_answers(&self) -> Vec<Value> {
+        let mut all: BTreeMap<&String, &Value> =
+            self.pools.iter().map(|(n, p)| (n, &p.answer)).collect();
+        all.extend(self.option_only.iter());
+        all.into_values().cloned().collect()
+    }
+
+    /// One pool as answered.
+    pub fn pool_answer(&self, name: &str) -> Option<&Value> {
+        self.pools
+            .get(name)
+            .map(|p| &p.answer)
+            .or_else(|| self.option_only.get(name))
+    }
+
+    /// Nothing was ever configured: the server at its defaults and no pool.
+    pub fn unconfigured(&self) -> bool {
+        self.server == Server::default() && self.pools.is_empty() && self.option_only.is_empty()
+    }
+
     /// `POST /api/v1/dhcp/pool`.
     pub fn create_pool(&mut self, body: &Value) -> Result<String, Refusal> {
         let (name, pool) = Self::parse_body_pool(body)?;
         if name.is_empty() || name.contains('/') {
             return Err(Refusal::Bad(format!("poolName `{name}` is not valid")));
         }
-        if self.pools.contains_key(&name) {
+        if self.pools.contains_key(&name) || self.option_only.contains_key(&name) {
             return Err(Refusal::Conflict(format!("pool {name} already exists")));
         }
         self.check_pool(&name, &pool)?;
@@ -396,6 +429,9 @@ impl DeviceSim {
 
     /// `DELETE /api/v1/dhcp/pool/{name}`: automatic bindings of the pool go with it.
     pub fn delete_pool(&mut self, name: &str) -> Result<(), Refusal> {
+        if self.option_only.remove(name).is_some() {
+            return Ok(());
+        }
         let p = self
             .pools
             .remove(name)

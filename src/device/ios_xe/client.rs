@@ -6,7 +6,7 @@ use crate::device::http::{Answer, DeviceError, Http, Idempotency, Secret};
 use crate::model::{Binding, BindingType, LiveConfig, Pool, Server};
 use reqwest::Method;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tokio::sync::Mutex;
 
 #[derive(Debug, Clone)]
@@ -128,43 +128,111 @@ impl IosXe {
         ans.json("GET", &self.url(path))
     }
 
-    /// `GET /api/v1/dhcp`.
-    pub async fn read_server(&self) -> Result<Server, DeviceError> {
-        let v = self.get_json("/api/v1/dhcp").await?;
-        wire::parse_server(&v).map_err(|e| bad("GET", &self.url("/api/v1/dhcp"), e.0))
+    /// `GET` of a resource whose answer must be recognisably that resource: a JSON object,
+    /// no error body, and the documented `kind` when one is given.
+    async fn get_resource(&self, path: &str, kind: &str) -> Result<Value, DeviceError> {
+        let v = self.get_json(path).await?;
+        recognise(&v, kind).map_err(|detail| bad("GET", &self.url(path), detail))?;
+        Ok(v)
     }
 
-    /// `GET /api/v1/dhcp/pool`.
-    pub async fn read_pools(&self) -> Result<BTreeMap<String, Pool>, DeviceError> {
+    /// `GET /api/v1/dhcp`. `enable` is mandatory in the answer.
+    pub async fn read_server(&self) -> Result<Server, DeviceError> {
+        let path = "/api/v1/dhcp";
+        let v = self.get_resource(path, "object#dhcp-server").await?;
+        let has_enable = v
+            .get("enable")
+            .is_some_and(|e| !e.is_null() && e.as_str() != Some("None"));
+        if !has_enable {
+            return Err(bad(
+                "GET",
+                &self.url(path),
+                "`enable` is missing: not the DHCP server settings",
+            ));
+        }
+        wire::parse_server(&v).map_err(|e| bad("GET", &self.url(path), e.0))
+    }
+
+    /// `GET /api/v1/dhcp/pool`: the pools, and the names of pools with neither dynamic nor
+    /// manual (which dhcpform cannot manage).
+    pub async fn read_pools(
+        &self,
+    ) -> Result<(BTreeMap<String, Pool>, BTreeSet<String>), DeviceError> {
         let path = "/api/v1/dhcp/pool";
-        let v = self.get_json(path).await?;
         let url = self.url(path);
-        let items = match v.get("items") {
-            Some(Value::Array(items)) => items.as_slice(),
-            None | Some(Value::Null) => &[],
-            Some(other) => {
-                return Err(bad(
-                    "GET",
-                    &url,
-                    format!("items: expected a list, found {other}"),
-                ));
-            }
-        };
-        let mut out = BTreeMap::new();
+        let v = self
+            .get_resource(path, "collection#dhcp-server-pool")
+            .await?;
+        let items = items(&v).map_err(|d| bad("GET", &url, d))?;
+        let mut pools = BTreeMap::new();
+        let mut unmanageable = BTreeSet::new();
         for item in items {
-            let (name, pool) = wire::parse_pool(item).map_err(|e| bad("GET", &url, e.0))?;
-            if out.insert(name.clone(), pool).is_some() {
+            recognise(item, "object#dhcp-server-pool").map_err(|d| bad("GET", &url, d))?;
+            let name = wire::pool_name(item)
+                .ok_or_else(|| bad("GET", &url, format!("a pool without poolName: {item}")))?
+                .to_string();
+            if pools.contains_key(&name) || unmanageable.contains(&name) {
                 return Err(bad("GET", &url, format!("pool {name} is listed twice")));
             }
+            if wire::is_option_only(item) {
+                unmanageable.insert(name);
+                continue;
+            }
+            let (name, pool) = wire::parse_pool(item).map_err(|e| bad("GET", &url, e.0))?;
+            pools.insert(name, pool);
         }
-        Ok(out)
+        Ok((pools, unmanageable))
     }
 
-    /// The live configuration: one token request, then the two reads concurrently.
+    /// A read that may answer 404 on a device where DHCP was never configured: that reads as
+    /// `empty`, with a note saying so.
+    async fn or_unconfigured<T>(
+        &self,
+        path: &str,
+        read: impl std::future::Future<Output = Result<T, DeviceError>>,
+        empty: T,
+        notes: &std::sync::Mutex<Vec<String>>,
+    ) -> Result<T, DeviceError> {
+        match read.await {
+            Err(e) if e.status() == Some(404) => {
+                let note = format!(
+                    "GET {path} answered 404: DHCP was never configured on this device; read as \
+                    empty"
+                );
+                notes.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+                Ok(empty)
+            }
+            other => other,
+        }
+    }
+
+    /// The live configuration: one token request, then the two reads concurrently. A 404 on
+    /// either read (after the token request succeeded) means DHCP was never configured.
     pub async fn read(&self) -> Result<LiveConfig, DeviceError> {
         self.authenticate().await?;
-        let (server, pools) = tokio::try_join!(self.read_server(), self.read_pools())?;
-        Ok(LiveConfig { server, pools })
+        let notes = std::sync::Mutex::new(Vec::new());
+        let (server, (pools, unmanageable)) = tokio::try_join!(
+            self.or_unconfigured(
+                "/api/v1/dhcp",
+                self.read_server(),
+                Server::default(),
+                &notes
+            ),
+            self.or_unconfigured(
+                "/api/v1/dhcp/pool",
+                self.read_pools(),
+                Default::default(),
+                &notes
+            ),
+        )?;
+        let mut notes = notes.into_inner().unwrap_or_else(|p| p.into_inner());
+        notes.sort();
+        Ok(LiveConfig {
+            server,
+            pools,
+            unmanageable,
+            notes,
+        })
     }
 
     /// Whether a pool exists (used to learn whether an unanswered POST was processed).
@@ -173,6 +241,8 @@ impl IosXe {
         match self.call(Method::GET, &path, None).await {
             Ok(ans) => {
                 let v = ans.json("GET", &self.url(&path))?;
+                recognise(&v, "object#dhcp-server-pool")
+                    .map_err(|d| bad("GET", &self.url(&path), d))?;
                 let (_, pool) =
                     wire::parse_pool(&v).map_err(|e| bad("GET", &self.url(&path), e.0))?;
                 Ok(Some(pool))
@@ -186,21 +256,16 @@ impl IosXe {
     pub async fn bindings(&self) -> Result<Vec<Binding>, DeviceError> {
         let path = "/api/v1/dhcp/active/bindings";
         let url = self.url(path);
-        let v = self.get_json(path).await?;
-        let items = match v.get("items") {
-            Some(Value::Array(items)) => items.clone(),
-            None | Some(Value::Null) => vec![],
-            Some(other) => {
-                return Err(bad(
-                    "GET",
-                    &url,
-                    format!("items: expected a list, found {other}"),
-                ));
-            }
-        };
+        let v = self
+            .get_resource(path, "collection#dhcp-server-bindings")
+            .await?;
+        let items = items(&v).map_err(|d| bad("GET", &url, d))?;
         items
             .iter()
-            .map(|b| parse_binding(b).map_err(|e| bad("GET", &url, e)))
+            .map(|b| {
+                recognise(b, "object#dhcp-server-binding").map_err(|d| bad("GET", &url, d))?;
+                parse_binding(b).map_err(|e| bad("GET", &url, e))
+            })
             .collect()
     }
 
@@ -243,6 +308,35 @@ impl IosXe {
                 )
                 .await;
         }
+    }
+}
+
+/// Whether an answer is recognisably the resource of `kind`: a JSON object, not an error body
+/// (a device may answer 2xx with one), and of the documented `kind` when it says one.
+pub fn recognise(v: &Value, kind: &str) -> Result<(), String> {
+    let Some(m) = v.as_object() else {
+        return Err(format!(
+            "expected a JSON object ({kind}), found {}",
+            crate::device::http::excerpt(&v.to_string())
+        ));
+    };
+    if m.contains_key("error-code") || m.contains_key("error-message") {
+        let msg = crate::device::http::error_text(&v.to_string());
+        return Err(format!("the device answered with an error body: {msg}"));
+    }
+    match m.get("kind") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(k)) if k == kind => Ok(()),
+        Some(other) => Err(format!("kind is {other}, expected \"{kind}\"")),
+    }
+}
+
+/// The `items` array of a collection; anything else is not the collection.
+fn items(v: &Value) -> Result<&[Value], String> {
+    match v.get("items") {
+        Some(Value::Array(items)) => Ok(items),
+        None => Err("no `items` list: not the collection asked for".into()),
+        Some(other) => Err(format!("items: expected a list, found {other}")),
     }
 }
 

@@ -29,8 +29,16 @@ fn obj<'a>(v: &'a Value, what: &str) -> R<&'a Map<String, Value>> {
         .ok_or_else(|| WireError(format!("{what}: expected a JSON object, found {v}")))
 }
 
-/// First present key among spellings.
+/// First present key among spellings. `null` and the string `"None"` (how devices of this API
+/// family send a default they were never given) count as absent: for fields whose real value
+/// cannot be `None` (addresses, numbers, booleans, lists, objects).
 fn get<'a>(m: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
+    get_text(m, keys).filter(|v| v.as_str() != Some("None"))
+}
+
+/// First present key among spellings, for free text (a name may be "None"): only `null`
+/// counts as absent.
+fn get_text<'a>(m: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
     keys.iter().find_map(|k| m.get(*k)).filter(|v| !v.is_null())
 }
 
@@ -113,7 +121,7 @@ pub fn parse_server(v: &Value) -> R<Server> {
             .ok_or_else(|| WireError(format!("relay-agents: expected a list, found {list}")))?;
         for item in items {
             let r = obj(item, "relay-agents[]")?;
-            let iface = get(r, &["interface-name", "interface"])
+            let iface = get_text(r, &["interface-name", "interface"])
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| WireError("relay-agents[]: interface-name is missing".into()))?;
@@ -138,8 +146,14 @@ pub fn parse_server(v: &Value) -> R<Server> {
 /// The pool name of a pool object (`poolName` or `pool-name`).
 pub fn pool_name(v: &Value) -> Option<&str> {
     v.as_object()
-        .and_then(|m| get(m, &["poolName", "pool-name"]))
+        .and_then(|m| get_text(m, &["poolName", "pool-name"]))
         .and_then(Value::as_str)
+}
+
+/// A pool object with neither `dynamic` nor `manual` (IOS allows pools holding options only).
+pub fn is_option_only(v: &Value) -> bool {
+    v.as_object()
+        .is_some_and(|m| get(m, &["dynamic"]).is_none() && get(m, &["manual"]).is_none())
 }
 
 /// Reads a lease-duration object. Omitted: the one-day default. `days` absent with hours or
