@@ -77,7 +77,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             .expect_server
             .clone()
             .and_then(|v| serde_json::from_value(v).ok());
-        match client.read_server().await {
+        match client.reread_server().await {
             Ok(now) if Some(&now) == expected.as_ref() => {}
             Ok(_) => {
                 return Err(OpFailed {

@@ -153,6 +153,15 @@ impl IosXe {
         wire::parse_server(&v).map_err(|e| bad("GET", &self.url(path), e.0))
     }
 
+    /// The global settings as apply re-reads them: a 404 (DHCP never configured) reads as the
+    /// defaults, as in `read`.
+    pub async fn reread_server(&self) -> Result<Server, DeviceError> {
+        match self.read_server().await {
+            Err(e) if e.status() == Some(404) => Ok(Server::default()),
+            other => other,
+        }
+    }
+
     /// `GET /api/v1/dhcp/pool`: the pools, and the names of pools with neither dynamic nor
     /// manual (which dhcpform cannot manage).
     pub async fn read_pools(
