@@ -297,27 +297,39 @@ impl IosXe {
             .map(|_| ())
     }
 
-    /// Deletes the token (its `link`). Failures are ignored: the token expires anyway.
+    /// Deletes the token (its `link`). Failures are ignored: the token expires anyway. A link
+    /// to another origin than the device's is not followed (the token would go elsewhere).
     pub async fn logout(&self) {
         let token = self.token.lock().await.take();
-        if let Some(t) = token {
-            let url = t
-                .link
-                .clone()
-                .unwrap_or_else(|| self.url("/api/v1/auth/token-services"));
-            let _ = self
-                .http
-                .send(
-                    Method::DELETE,
-                    &url,
-                    &[("X-auth-token", t.id.expose(), true)],
-                    None,
-                    None,
-                    Idempotency::Idempotent,
-                )
-                .await;
-        }
+        let Some(t) = token else {
+            return;
+        };
+        let url = match &t.link {
+            None => self.url("/api/v1/auth/token-services"),
+            Some(link) => match same_origin(&self.base, link) {
+                Some(url) => url,
+                None => return,
+            },
+        };
+        let _ = self
+            .http
+            .send(
+                Method::DELETE,
+                &url,
+                &[("X-auth-token", t.id.expose(), true)],
+                None,
+                None,
+                Idempotency::Idempotent,
+            )
+            .await;
     }
+}
+
+/// `link` resolved against the device's base URL, when it stays on the device's origin.
+fn same_origin(base: &str, link: &str) -> Option<String> {
+    let base = url::Url::parse(base).ok()?;
+    let target = base.join(link).ok()?;
+    (target.origin() == base.origin()).then(|| target.to_string())
 }
 
 /// Whether an answer is recognisably the resource of `kind`: a JSON object, not an error body
