@@ -252,8 +252,8 @@ impl F5XcDevice {
         for x in &l.leases {
             set.leases.push(LeaseRow {
                 device: self.name.clone(),
-                ip: x.ip.map(|i| i.to_string()).unwrap_or_default(),
-                mac: x.mac.map(|m| m.to_string()).unwrap_or_default(),
+                ip: x.ip.to_string(),
+                mac: x.mac.to_string(),
                 kind: if x.hostname.is_empty() {
                     "lease".into()
                 } else {

@@ -130,8 +130,8 @@ pub struct Binding {
 /// One F5 XC lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
-    pub ip: Option<Ipv4Addr>,
-    pub mac: Option<Mac>,
+    pub ip: Ipv4Addr,
+    pub mac: Mac,
     pub hostname: String,
     pub interface: String,
     pub subnet: String,

@@ -100,15 +100,11 @@ pub fn f5(leases: &Leases, expect: &Expect) -> Vec<Finding> {
         }
     }
     for (mac, ip) in &expect.reservations {
-        for l in leases.leases.iter().filter(|l| l.mac == Some(*mac)) {
-            if l.ip != Some(*ip) {
+        for l in leases.leases.iter().filter(|l| l.mac == *mac) {
+            if l.ip != *ip {
                 out.push(Finding {
                     check: "reservation".into(),
-                    message: format!(
-                        "{mac} holds {} but is reserved {ip}",
-                        l.ip.map(|i| i.to_string())
-                            .unwrap_or_else(|| "an unreadable address".into())
-                    ),
+                    message: format!("{mac} holds {} but is reserved {ip}", l.ip),
                 });
             }
         }
