@@ -111,10 +111,7 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let plan = plan_ios_xe("big", black_box(&desired), black_box(&live), &policy);
-                let file = PlanFile {
-                    format_version: 1,
-                    devices: vec![plan],
-                };
+                let file = PlanFile::new(vec![plan]);
                 let mut out = String::new();
                 dhcpform::render::text::render(&mut out, &file, false).unwrap();
                 black_box(out.len())

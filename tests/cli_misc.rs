@@ -230,14 +230,7 @@ fn markdown_is_capped_with_a_note() {
         })
         .collect();
     let mut out = String::new();
-    dhcpform::render::markdown::render(
-        &mut out,
-        &PlanFile {
-            format_version: 1,
-            devices: big,
-        },
-    )
-    .unwrap();
+    dhcpform::render::markdown::render(&mut out, &PlanFile::new(big)).unwrap();
     assert!(
         out.chars().count() <= dhcpform::render::markdown::MAX_CHARS,
         "{}",

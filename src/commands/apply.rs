@@ -5,7 +5,7 @@ use super::{Exit, Printer};
 use crate::apply::DeviceReport;
 use crate::cli::PlanFormat;
 use crate::engine::{ApplyHooks, ApplyOutcome, ApplyRequest, Options};
-use crate::plan::{FORMAT_VERSION, PlanFile};
+use crate::plan::PlanFile;
 use std::path::Path;
 
 pub struct ApplyArgs<'a> {
@@ -21,13 +21,9 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
         .map_err(|e| miette::miette!("cannot read plan {}: {e}", path.display()))?;
     let plan: PlanFile = serde_json::from_str(&text)
         .map_err(|e| miette::miette!("{} is not a dhcpform plan: {e}", path.display()))?;
-    if plan.format_version != FORMAT_VERSION {
-        return Err(miette::miette!(
-            "{} has plan format {}, this dhcpform reads format {FORMAT_VERSION}: plan again",
-            path.display(),
-            plan.format_version
-        ));
-    }
+    crate::plan::saved::verify(&plan).map_err(|e| {
+        miette::Report::new(e).wrap_err(format!("{} cannot be applied", path.display()))
+    })?;
     Ok(plan)
 }
 

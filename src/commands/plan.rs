@@ -31,8 +31,14 @@ pub struct PlanArgs<'a> {
 
 /// Renders a plan device by device: returns what can be printed now.
 enum Stream {
-    Text { color: bool, tally: text::Tally },
-    Json { any: bool },
+    Text {
+        color: bool,
+        tally: text::Tally,
+    },
+    Json {
+        any: bool,
+        sum: Box<crate::plan::Checksum>,
+    },
     Markdown(Box<markdown::Builder>),
 }
 
@@ -43,7 +49,10 @@ impl Stream {
                 color,
                 tally: text::Tally::default(),
             },
-            PlanFormat::Json => Stream::Json { any: false },
+            PlanFormat::Json => Stream::Json {
+                any: false,
+                sum: Box::default(),
+            },
             PlanFormat::Markdown => Stream::Markdown(Box::default()),
         }
     }
@@ -63,8 +72,9 @@ impl Stream {
                 let _ = text::device(&mut s, d, *color);
                 tally.add(d);
             }
-            Stream::Json { any } => {
+            Stream::Json { any, sum } => {
                 let _ = json::device(&mut s, d, !*any);
+                sum.add(d);
                 *any = true;
             }
             Stream::Markdown(b) => b.add(d),
@@ -76,7 +86,7 @@ impl Stream {
         let mut s = String::new();
         let _ = match self {
             Stream::Text { tally, .. } => text::summary(&mut s, &tally),
-            Stream::Json { any } => json::footer(&mut s, any),
+            Stream::Json { any, sum } => json::footer(&mut s, any, &sum.finish()),
             Stream::Markdown(b) => b.finish(&mut s),
         };
         s
@@ -127,7 +137,8 @@ impl SavedPlan {
 
     /// Moves the file into place (`keep`) or removes it.
     fn close(mut self, keep: bool) -> Result<(), miette::Report> {
-        let tail = std::mem::replace(&mut self.stream, Stream::Json { any: false }).finish();
+        let tail =
+            std::mem::replace(&mut self.stream, Stream::new(PlanFormat::Json, false)).finish();
         self.write(&tail);
         if let Err(e) = self.file.flush() {
             self.failed.get_or_insert(e);

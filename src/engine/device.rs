@@ -38,6 +38,9 @@ pub trait Device: Send + Sync {
     fn platform(&self) -> Platform;
     /// Reads the device and plans it; a failure is a plan with its error set.
     fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan>;
+    /// Reads the device and plans it towards the desired state a saved plan was made for
+    /// (apply --plan checks the saved calls against this plan).
+    fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan>;
     /// Runs a plan's operations in order and checks convergence.
     fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport>;
     /// Reads leases and pool utilisation.
@@ -107,7 +110,7 @@ struct IosXeDevice {
 }
 
 impl IosXeDevice {
-    async fn plan_inner(&self, mode: PlanMode) -> DevicePlan {
+    async fn plan_inner(&self, mode: PlanMode, desired: &DeviceConfig) -> DevicePlan {
         let live = match self.client.read().await {
             Ok(l) => l,
             Err(err) => return DevicePlan::failed(&self.name, Platform::IosXe, err.to_string()),
@@ -118,7 +121,7 @@ impl IosXeDevice {
             safety: self.safety,
             force: mode.force,
         };
-        let mut plan = plan::plan_ios_xe(&self.name, &self.desired.config, &live, &policy);
+        let mut plan = plan::plan_ios_xe(&self.name, desired, &live, &policy);
         if mode.drift
             && let Some(max) = self.desired.expect.max_utilization
         {
@@ -196,7 +199,23 @@ impl Device for IosXeDevice {
         Platform::IosXe
     }
     fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
-        Box::pin(self.plan_inner(mode))
+        Box::pin(self.plan_inner(mode, &self.desired.config))
+    }
+    fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan> {
+        let mode = PlanMode {
+            force,
+            drift: false,
+        };
+        match &saved.desired {
+            Some(d) => Box::pin(self.plan_inner(mode, d)),
+            None => Box::pin(async move {
+                DevicePlan::failed(
+                    &self.name,
+                    Platform::IosXe,
+                    "the saved plan has no desired state".into(),
+                )
+            }),
+        }
     }
     fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
         Box::pin(async move {
@@ -286,6 +305,12 @@ impl Device for F5XcDevice {
     }
     fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
         Box::pin(self.plan_inner(mode))
+    }
+    fn plan_saved<'a>(&'a self, _saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan> {
+        Box::pin(self.plan_inner(PlanMode {
+            force,
+            drift: false,
+        }))
     }
     fn apply<'a>(&'a self, _plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
         // The leases API is read-only: an F5 XC site never has operations.

@@ -18,7 +18,7 @@ use crate::device::http::{DeviceError, HttpCache, Logger};
 use crate::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
 use crate::manifest::Diags;
 use crate::model::DeviceConfig;
-use crate::plan::{DevicePlan, FORMAT_VERSION, PlanFile};
+use crate::plan::{DevicePlan, PlanFile};
 use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
 use crate::validate::Repo;
 use futures::StreamExt;
@@ -478,17 +478,27 @@ impl Running {
             force: req.force,
             drift: false,
         };
+        let saved = Arc::new(req.saved.clone());
         self.ordered(
-            move |shared, i, sem| async move {
-                match shared.bind_device(i) {
-                    Err(e) => (None, shared.failed(i, e.to_string())),
-                    Ok(device) => {
-                        let plan = {
-                            let _permit = sem.acquire().await;
-                            device.plan(mode).await
-                        };
-                        (Some(device), plan)
-                    }
+            move |shared, i, sem| {
+                let saved = saved.clone();
+                async move {
+                    let device = match shared.bind_device(i) {
+                        Err(e) => return (None, shared.failed(i, e.to_string())),
+                        Ok(d) => d,
+                    };
+                    let old = saved
+                        .as_ref()
+                        .as_ref()
+                        .and_then(|s| s.devices.iter().find(|d| d.device == device.name()));
+                    let plan = {
+                        let _permit = sem.acquire().await;
+                        match old {
+                            Some(old) => device.plan_saved(old, mode.force).await,
+                            None => device.plan(mode).await,
+                        }
+                    };
+                    (Some(device), plan)
                 }
             },
             |shared, i| (None, shared.internal_failure(i)),
@@ -498,13 +508,12 @@ impl Running {
         let mut reports = Vec::new();
         if let Some(saved) = &req.saved {
             for (_, plan) in planned.iter_mut() {
-                reports.extend(replay_saved(plan, saved, req.force));
+                reports.extend(replay_saved(plan, saved));
             }
         }
-        hooks.planned(&PlanFile {
-            format_version: FORMAT_VERSION,
-            devices: planned.iter().map(|(_, p)| p.clone()).collect(),
-        });
+        hooks.planned(&PlanFile::new(
+            planned.iter().map(|(_, p)| p.clone()).collect(),
+        ));
         for (_, p) in &planned {
             if reports.iter().any(|r: &DeviceReport| r.device == p.device) {
                 continue;
@@ -566,15 +575,16 @@ fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
     None
 }
 
-/// Puts a saved plan's operations in place of a fresh plan, after the live digest check. A
-/// stale device gets a report saying what changed and nothing to run.
-fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile, force: bool) -> Option<DeviceReport> {
+/// Checks a fresh plan (made from a saved plan's desired state) against the saved one: the
+/// device must be as it was when the plan was made, and the calls exactly the saved ones. A
+/// device that fails either gets a report saying why and has nothing to run.
+fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport> {
     let old = saved.devices.iter().find(|d| d.device == plan.device)?;
     if plan.error.is_some() {
         return None;
     }
-    if old.live_digest.is_some() && old.live_digest != plan.live_digest {
-        let mut r = DeviceReport::new(&old.device);
+    let mut r = DeviceReport::new(&old.device);
+    if old.live_digest != plan.live_digest {
         let what = match (&old.live, &plan.live) {
             (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
             _ => "its state".into(),
@@ -582,15 +592,18 @@ fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile, force: bool) -> Option<
         r.blocked = Some(format!(
             "stale plan: the device changed since the plan was made ({what}); plan again"
         ));
-        plan.operations.clear();
-        plan.changes.clear();
-        return Some(r);
+    } else if old.operations != plan.operations {
+        r.blocked = Some(
+            "the saved calls are not what its desired state needs on this device now (did \
+             prune or protected-pools change?); plan again"
+                .into(),
+        );
+    } else {
+        return None;
     }
-    let mut replay = old.clone();
-    replay.safety.blocked = old.safety.blocked && !force;
-    replay.safety.forced = force && !old.safety.gates.is_empty();
-    *plan = replay;
-    None
+    plan.operations.clear();
+    plan.changes.clear();
+    Some(r)
 }
 
 /// A device to import: the inventory and the entry, with no desired file needed.

@@ -222,7 +222,7 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
     let span = lw.span(p);
     let base = format!("pools/{name}");
     lw.note(base.clone(), span);
-    if name.is_empty()
+    if !crate::plan::order::addressable(name)
         || name.len() > 64
         || name.chars().any(|c| {
             c.is_whitespace() || c == '/' || c.is_control() || c == '?' || c == '#' || c == '%'
@@ -232,7 +232,8 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
             span,
             format!("pool name `{name}` cannot be used"),
             "bad pool name",
-            "pool names are 1-64 characters without spaces, `/`, `?`, `#` or `%`",
+            "pool names are 1-64 characters without spaces, `/`, `?`, `#` or `%`, and not `.` \
+            or `..`",
         );
     }
     let kind = match (&p.value.dynamic, &p.value.manual) {

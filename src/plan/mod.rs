@@ -6,6 +6,7 @@ pub mod diff;
 pub mod expect;
 pub mod order;
 pub mod safety;
+pub mod saved;
 
 use crate::inventory::{Platform, Safety};
 use crate::model::{DeviceConfig, LiveConfig};
@@ -21,6 +22,71 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct PlanFile {
     pub format_version: u32,
     pub devices: Vec<DevicePlan>,
+    /// SHA-256 over the format version and every device (see `Checksum`): a plan edited after
+    /// it was written is refused by `apply --plan`.
+    pub checksum: String,
+}
+
+impl PlanFile {
+    pub fn new(devices: Vec<DevicePlan>) -> PlanFile {
+        let mut sum = Checksum::new();
+        for d in &devices {
+            sum.add(d);
+        }
+        PlanFile {
+            format_version: FORMAT_VERSION,
+            devices,
+            checksum: sum.finish(),
+        }
+    }
+
+    /// Whether the checksum matches the content.
+    pub fn checksum_ok(&self) -> bool {
+        let mut sum = Checksum::new();
+        sum.version = self.format_version;
+        for d in &self.devices {
+            sum.add(d);
+        }
+        sum.finish() == self.checksum
+    }
+}
+
+/// The plan file's checksum, built device by device (so a streamed plan can carry it):
+/// SHA-256 of `dhcpform-plan <version>\n` and each device's compact JSON and a newline.
+pub struct Checksum {
+    hasher: sha2::Sha256,
+    version: u32,
+}
+
+impl Default for Checksum {
+    fn default() -> Self {
+        Checksum::new()
+    }
+}
+
+impl Checksum {
+    pub fn new() -> Checksum {
+        Checksum {
+            hasher: sha2::Sha256::default(),
+            version: FORMAT_VERSION,
+        }
+    }
+
+    pub fn add(&mut self, d: &DevicePlan) {
+        use sha2::Digest;
+        // Serialising plain owned data with string keys cannot fail.
+        let bytes = serde_json::to_vec(d).unwrap_or_default();
+        self.hasher.update(&bytes);
+        self.hasher.update(b"\n");
+    }
+
+    pub fn finish(self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::default();
+        h.update(format!("dhcpform-plan {}\n", self.version).as_bytes());
+        h.update(self.hasher.finalize());
+        hex::encode(h.finalize())
+    }
 }
 
 #[derive(

@@ -17,8 +17,28 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const SERVER_PATH: &str = "/api/v1/dhcp";
 pub const POOLS_PATH: &str = "/api/v1/dhcp/pool";
 
-fn pool_path(name: &str) -> String {
-    format!("{POOLS_PATH}/{name}")
+/// Characters left as they are in a path segment: RFC 3986 unreserved ones.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `/api/v1/dhcp/pool/{name}`, the name percent-encoded.
+pub fn pool_path(name: &str) -> String {
+    format!(
+        "{POOLS_PATH}/{}",
+        percent_encoding::utf8_percent_encode(name, SEGMENT)
+    )
+}
+
+/// Whether a pool name can be put into a URL path and read back as itself: `.` and `..`
+/// would be resolved away, `/` and control characters do not survive.
+pub fn addressable(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c.is_control())
 }
 
 fn server_put(s: &Server, expect: &Server) -> Operation {

@@ -32,13 +32,14 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, first: bool) -> fmt::Result {
     Ok(())
 }
 
-/// The end of a plan file; `any` when a device was written.
-pub fn footer(out: &mut dyn Write, any: bool) -> fmt::Result {
+/// The end of a plan file; `any` when a device was written; `checksum` over what was.
+pub fn footer(out: &mut dyn Write, any: bool, checksum: &str) -> fmt::Result {
     if any {
-        out.write_str("\n  ]\n}\n")
+        out.write_str("\n  ]")?;
     } else {
-        out.write_str("]\n}\n")
+        out.write_str("]")?;
     }
+    write!(out, ",\n  \"checksum\": \"{checksum}\"\n}}\n")
 }
 
 #[cfg(test)]
@@ -48,11 +49,13 @@ mod tests {
 
     fn streamed(plan: &PlanFile) -> String {
         let mut s = String::new();
+        let mut sum = crate::plan::Checksum::new();
         header(&mut s).unwrap();
         for (i, d) in plan.devices.iter().enumerate() {
             device(&mut s, d, i == 0).unwrap();
+            sum.add(d);
         }
-        footer(&mut s, !plan.devices.is_empty()).unwrap();
+        footer(&mut s, !plan.devices.is_empty(), &sum.finish()).unwrap();
         s
     }
 
@@ -65,10 +68,8 @@ mod tests {
             vec![DevicePlan::empty("r1", Platform::F5Xc)],
             vec![DevicePlan::empty("r1", Platform::IosXe), failed],
         ] {
-            let plan = PlanFile {
-                format_version: FORMAT_VERSION,
-                devices,
-            };
+            let plan = PlanFile::new(devices);
+            assert!(plan.checksum_ok());
             let mut whole = String::new();
             render(&mut whole, &plan).unwrap();
             assert_eq!(streamed(&plan), whole);

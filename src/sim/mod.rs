@@ -309,7 +309,17 @@ impl Sim {
 
     async fn handle(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         let path = uri.path().to_string();
-        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        // Path segments are percent-decoded, as a web server hands them to the application.
+        let decoded: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let (device, prefix, rest): (String, String, Vec<&str>) = match segs.as_slice() {
             ["devices", name, rest @ ..] => (
                 (*name).to_string(),

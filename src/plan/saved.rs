@@ -1,0 +1,163 @@
+//! Checks of a saved plan (`apply --plan FILE`) before any device is contacted: the format
+//! version, the checksum over everything in it, the fields apply relies on, and that every
+//! call stays inside the device's DHCP API. Apply then plans again from the saved desired
+//! state and runs the saved calls only when they are exactly what that plan needs.
+
+use super::order::{POOLS_PATH, SERVER_PATH, addressable, pool_path};
+use super::{DevicePlan, FORMAT_VERSION, Method, Operation, PlanFile, Resource};
+use crate::inventory::Platform;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum SavedPlanError {
+    #[error("plan format {found}, this dhcpform reads format {FORMAT_VERSION}")]
+    #[diagnostic(help("plan again with this dhcpform"))]
+    Version { found: u32 },
+    #[error("the plan's checksum does not match its content: it was changed after it was written")]
+    #[diagnostic(help("plan again; a reviewed plan is applied as it was written"))]
+    Checksum,
+    #[error("device {device}: {field} is missing; apply needs it to check the device")]
+    #[diagnostic(help("plan again"))]
+    Missing { device: String, field: &'static str },
+    #[error("device {device}: {method} {path} is outside the {platform} DHCP API")]
+    #[diagnostic(help("plan again; a plan holds only the calls dhcpform makes"))]
+    Outside {
+        device: String,
+        method: Method,
+        path: String,
+        platform: Platform,
+    },
+}
+
+/// Every check, in order; the first failure.
+pub fn verify(plan: &PlanFile) -> Result<(), SavedPlanError> {
+    if plan.format_version != FORMAT_VERSION {
+        return Err(SavedPlanError::Version {
+            found: plan.format_version,
+        });
+    }
+    if !plan.checksum_ok() {
+        return Err(SavedPlanError::Checksum);
+    }
+    for d in plan.devices.iter().filter(|d| d.error.is_none()) {
+        required(d)?;
+        for op in &d.operations {
+            if !allowed(d.platform, op) {
+                return Err(SavedPlanError::Outside {
+                    device: d.device.clone(),
+                    method: op.method,
+                    path: op.path.clone(),
+                    platform: d.platform,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn required(d: &DevicePlan) -> Result<(), SavedPlanError> {
+    if d.platform != Platform::IosXe {
+        return Ok(());
+    }
+    let missing = |field| SavedPlanError::Missing {
+        device: d.device.clone(),
+        field,
+    };
+    if d.live_digest.is_none() {
+        return Err(missing("live_digest"));
+    }
+    if d.live.is_none() {
+        return Err(missing("live"));
+    }
+    if d.desired.is_none() {
+        return Err(missing("desired"));
+    }
+    Ok(())
+}
+
+/// The calls dhcpform makes on an IOS XE device; nothing at all on an F5 XC site.
+fn allowed(platform: Platform, op: &Operation) -> bool {
+    if platform != Platform::IosXe {
+        return false;
+    }
+    let pool = op.resource.pool_name().filter(|n| addressable(n));
+    match (op.method, &op.resource, pool) {
+        (Method::Put, Resource::Server, _) => op.path == SERVER_PATH,
+        (Method::Post, Resource::Pool(_), Some(_)) => op.path == POOLS_PATH,
+        (Method::Put | Method::Delete, Resource::Pool(_), Some(n)) => op.path == pool_path(n),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeviceConfig, LiveConfig};
+
+    fn plan(ops: Vec<Operation>) -> PlanFile {
+        let mut d = DevicePlan::empty("r1", Platform::IosXe);
+        d.live_digest = Some("x".into());
+        d.live = Some(LiveConfig::default());
+        d.desired = Some(DeviceConfig::default());
+        d.operations = ops;
+        PlanFile::new(vec![d])
+    }
+
+    fn op(method: Method, path: &str, resource: Resource) -> Operation {
+        Operation {
+            method,
+            path: path.into(),
+            body: None,
+            resource,
+            expect_server: None,
+        }
+    }
+
+    #[test]
+    fn the_calls_dhcpform_makes_pass() {
+        let p = plan(vec![
+            op(Method::Put, "/api/v1/dhcp", Resource::Server),
+            op(Method::Delete, "/api/v1/dhcp/pool/a", Resource::pool("a")),
+            op(
+                Method::Put,
+                "/api/v1/dhcp/pool/b%20c",
+                Resource::pool("b c"),
+            ),
+            op(Method::Post, "/api/v1/dhcp/pool", Resource::pool("d")),
+        ]);
+        assert_eq!(verify(&p), Ok(()));
+    }
+
+    #[test]
+    fn calls_outside_the_api_are_refused() {
+        for bad in [
+            op(Method::Get, "/api/v1/dhcp", Resource::Server),
+            op(Method::Delete, "/api/v1/dhcp", Resource::Server),
+            op(Method::Put, "/api/v1/auth/token-services", Resource::Server),
+            op(Method::Delete, "/api/v1/dhcp/pool/x", Resource::pool("a")),
+            op(Method::Put, "/api/v1/dhcp/pool/..", Resource::pool("..")),
+            op(Method::Post, "/api/v1/dhcp/pool/a", Resource::pool("a")),
+        ] {
+            let p = plan(vec![bad.clone()]);
+            assert!(
+                matches!(verify(&p), Err(SavedPlanError::Outside { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_edited_plan_or_a_missing_field_is_refused() {
+        let mut p = plan(vec![]);
+        p.devices[0]
+            .operations
+            .push(op(Method::Put, "/api/v1/dhcp", Resource::Server));
+        assert_eq!(verify(&p), Err(SavedPlanError::Checksum));
+        let mut d = plan(vec![]).devices.remove(0);
+        d.live_digest = None;
+        let p = PlanFile::new(vec![d]);
+        assert!(matches!(verify(&p), Err(SavedPlanError::Missing { .. })));
+        let mut p = plan(vec![]);
+        p.format_version = 9;
+        assert_eq!(verify(&p), Err(SavedPlanError::Version { found: 9 }));
+    }
+}
