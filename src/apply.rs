@@ -8,6 +8,7 @@ use crate::model::{DeviceConfig, Server};
 use crate::plan::order::SERVER_PATH;
 use crate::plan::{DevicePlan, Method, Operation};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OpDone {
@@ -44,6 +45,9 @@ pub struct DeviceReport {
     pub converged: Option<bool>,
     /// Resources still differing after the last call.
     pub residue: Vec<String>,
+    /// An interrupt (Ctrl-C, SIGTERM) stopped the device's calls: the rest are skipped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 impl DeviceReport {
@@ -56,7 +60,10 @@ impl DeviceReport {
     /// Something was written and then the device failed or did not converge.
     pub fn partial(&self) -> bool {
         !self.done.is_empty()
-            && (self.failed.is_some() || self.converged == Some(false) || self.error.is_some())
+            && (self.failed.is_some()
+                || self.converged == Some(false)
+                || self.error.is_some()
+                || self.interrupted)
     }
 }
 
@@ -129,6 +136,38 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
     }
 }
 
+/// Asks running applies to stop after the call in flight; remembers whether anything was
+/// written, for the exit code of a forced stop.
+#[derive(Debug, Default)]
+pub struct Stop {
+    requested: AtomicBool,
+    wrote: AtomicBool,
+}
+
+impl Stop {
+    pub fn request(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+    }
+    pub fn requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+    pub fn wrote(&self) -> bool {
+        self.wrote.load(Ordering::SeqCst)
+    }
+}
+
+/// A device none of whose calls ran because a stop was requested first.
+pub fn not_started(plan: &DevicePlan) -> DeviceReport {
+    let mut report = DeviceReport::new(&plan.device);
+    report.skipped = plan
+        .operations
+        .iter()
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    report.interrupted = true;
+    report
+}
+
 /// Executes a device's operations in order, then reads it again and reports the residue.
 pub async fn execute(
     client: &IosXe,
@@ -136,18 +175,44 @@ pub async fn execute(
     desired: &DeviceConfig,
     prune: bool,
 ) -> DeviceReport {
+    execute_until(client, plan, desired, prune, &Stop::default()).await
+}
+
+/// `execute`, stopping before the next call once `stop` is requested: the call in flight
+/// finishes, nothing more is sent (not even the final read), the rest is reported skipped.
+pub async fn execute_until(
+    client: &IosXe,
+    plan: &DevicePlan,
+    desired: &DeviceConfig,
+    prune: bool,
+    stop: &Stop,
+) -> DeviceReport {
     let mut report = DeviceReport::new(&plan.device);
-    let mut ops = plan.operations.iter();
-    for op in ops.by_ref() {
+    let mut next = 0;
+    while let Some(op) = plan.operations.get(next) {
+        if stop.requested() {
+            report.interrupted = true;
+            break;
+        }
+        next += 1;
         match run_op(client, op).await {
-            Ok(done) => report.done.push(done),
+            Ok(done) => {
+                stop.wrote.store(true, Ordering::SeqCst);
+                report.done.push(done);
+            }
             Err(f) => {
                 report.failed = Some(f);
                 break;
             }
         }
     }
-    report.skipped = ops.map(|o| format!("{} {}", o.method, o.path)).collect();
+    report.skipped = plan.operations[next..]
+        .iter()
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    if report.interrupted {
+        return report;
+    }
     match client.read().await {
         Ok(live) => {
             let residue = crate::plan::diff::diff(desired, &live, prune);

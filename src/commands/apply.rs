@@ -68,6 +68,8 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
     let req = ApplyRequest {
         saved,
         force: a.force,
+        signals: true,
+        on_interrupt: Some(p.stderr_logger()),
     };
     let outcome = rt
         .block_on(engine.apply(req, &mut hooks))
@@ -121,6 +123,13 @@ fn state(r: &DeviceReport) -> String {
     if let Some(b) = &r.blocked {
         return format!("nothing written: {b}");
     }
+    if r.interrupted {
+        return format!(
+            "interrupted: {} done, {} skipped; nothing more was sent",
+            r.done.len(),
+            r.skipped.len()
+        );
+    }
     if r.done.is_empty() && r.failed.is_none() && r.error.is_some() {
         return format!("nothing written: {}", r.error.as_deref().unwrap_or(""));
     }
@@ -137,17 +146,16 @@ fn state(r: &DeviceReport) -> String {
     )
 }
 
-/// 3 when something was written and then failed or did not converge; 4 when a device was
-/// blocked; 1 on other errors; 0 otherwise.
+/// 3 when something was written and then failed, was interrupted or did not converge; 4 when
+/// a device was blocked; 1 on other errors (an interrupt before any write too); 0 otherwise.
 pub fn exit_code(reports: &[DeviceReport]) -> Exit {
     if reports.iter().any(DeviceReport::partial) {
         Exit::Partial
     } else if reports.iter().any(|r| r.blocked.is_some()) {
         Exit::Blocked
-    } else if reports
-        .iter()
-        .any(|r| r.error.is_some() || r.failed.is_some() || r.converged == Some(false))
-    {
+    } else if reports.iter().any(|r| {
+        r.error.is_some() || r.failed.is_some() || r.converged == Some(false) || r.interrupted
+    }) {
         Exit::Error
     } else {
         Exit::Ok

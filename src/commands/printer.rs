@@ -101,6 +101,11 @@ impl Printer {
             .then(|| Arc::new(|line: &str| eprintln!("{line}")) as Logger)
     }
 
+    /// Lines for stderr from a background task (always shown).
+    pub fn stderr_logger(&self) -> Logger {
+        Arc::new(|line: &str| eprintln!("{line}"))
+    }
+
     /// A progress bar on stderr when it is a terminal and several devices are worked on.
     pub fn progress(&self, n: usize) -> indicatif::ProgressBar {
         if n < 2 || self.quiet || !std::io::stderr().is_terminal() {

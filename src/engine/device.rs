@@ -3,7 +3,7 @@
 //! platform cannot reach it, and the engine never matches on the platform again.
 
 use super::{LeaseRow, LeaseSet, Usage};
-use crate::apply::DeviceReport;
+use crate::apply::{DeviceReport, Stop};
 use crate::device::Client;
 use crate::device::f5_xc::F5Xc;
 use crate::device::http::DeviceError;
@@ -41,8 +41,9 @@ pub trait Device: Send + Sync {
     /// Reads the device and plans it towards the desired state a saved plan was made for
     /// (apply --plan checks the saved calls against this plan).
     fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan>;
-    /// Runs a plan's operations in order and checks convergence.
-    fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport>;
+    /// Runs a plan's operations in order and checks convergence, stopping before the next
+    /// call once `stop` is requested.
+    fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport>;
     /// Reads leases and pool utilisation.
     fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>>;
     /// Clears bindings: per binding (or for all at once), what was cleared or why not.
@@ -217,11 +218,11 @@ impl Device for IosXeDevice {
             }),
         }
     }
-    fn apply<'a>(&'a self, plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
+    fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
         Box::pin(async move {
             // A saved plan carries the desired state it was made for.
             let desired = plan.desired.as_ref().unwrap_or(&self.desired.config);
-            crate::apply::execute(&self.client, plan, desired, self.prune).await
+            crate::apply::execute_until(&self.client, plan, desired, self.prune, stop).await
         })
     }
     fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>> {
@@ -312,7 +313,7 @@ impl Device for F5XcDevice {
             drift: false,
         }))
     }
-    fn apply<'a>(&'a self, _plan: &'a DevicePlan) -> BoxFuture<'a, DeviceReport> {
+    fn apply<'a>(&'a self, _plan: &'a DevicePlan, _stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
         // The leases API is read-only: an F5 XC site never has operations.
         Box::pin(async move { DeviceReport::new(&self.name) })
     }

@@ -13,7 +13,7 @@ pub mod select;
 pub use device::{Clear, ClearError, Cleared, Device, PlanMode};
 pub use select::{SelectError, Selection};
 
-use crate::apply::DeviceReport;
+use crate::apply::{DeviceReport, Stop};
 use crate::device::http::{DeviceError, HttpCache, Logger};
 use crate::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
 use crate::manifest::Diags;
@@ -101,12 +101,18 @@ pub struct DeviceLeases {
 }
 
 /// What `apply` is asked to do.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ApplyRequest {
     /// A plan saved by `plan --out`: its operations run, after the live digest check.
     pub saved: Option<PlanFile>,
     /// Lift the safety gates (never the stale-plan check).
     pub force: bool,
+    /// Listen for Ctrl-C and SIGTERM: the first stops the writes after the call in flight
+    /// (tokens are released, the rest is reported skipped); the second ends the process at
+    /// once (exit 3 when something was written, else 1).
+    pub signals: bool,
+    /// Told when the first signal arrived (the command says so to the user).
+    pub on_interrupt: Option<Logger>,
 }
 
 /// What the command does between planning and writing.
@@ -143,6 +149,7 @@ struct Shared {
 
 /// A run under way: the shared state and the embedded emulator, stopped by `stop`.
 struct Running {
+    stop: Arc<Stop>,
     shared: Arc<Shared>,
     sim: Option<SimHandle>,
     sem: Arc<Semaphore>,
@@ -238,6 +245,7 @@ impl Engine {
             sim: handle.as_ref().map(|h| h.addr),
         };
         Ok(Running {
+            stop: Arc::new(Stop::default()),
             shared: Arc::new(shared),
             sim: handle,
             sem: Arc::new(Semaphore::new(self.parallelism)),
@@ -350,10 +358,51 @@ impl Engine {
             });
         }
         let run = self.start().await?;
+        let listener = req
+            .signals
+            .then(|| listen(run.stop.clone(), req.on_interrupt.clone()));
         let outcome = run.apply(&req, hooks).await;
+        if let Some(l) = listener {
+            l.abort();
+        }
         run.stop().await;
         Ok(outcome)
     }
+}
+
+/// Listens for Ctrl-C and SIGTERM while an apply runs: the first requests a stop, the second
+/// ends the process at once (3 when something was written, else 1).
+fn listen(stop: Arc<Stop>, told: Option<Logger>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        for n in 0..2 {
+            #[cfg(unix)]
+            let terminated = async {
+                match term.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let terminated = std::future::pending::<Option<()>>();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminated => {}
+            }
+            if n == 0 {
+                stop.request();
+                if let Some(t) = &told {
+                    t(
+                        "interrupted: finishing the calls in flight, sending nothing more \
+                       (interrupt again to exit at once)",
+                    );
+                }
+            }
+        }
+        std::process::exit(if stop.wrote() { 3 } else { 1 });
+    })
 }
 
 /// Ends a device's session: the one place tokens are released.
@@ -522,6 +571,7 @@ impl Running {
                 reports.push(report);
             }
         }
+        let stop = &self.stop;
         let runnable: Vec<&(Option<Box<dyn Device>>, DevicePlan)> = planned
             .iter()
             .filter(|(d, p)| {
@@ -532,14 +582,17 @@ impl Running {
                     && !reports.iter().any(|r| r.device == p.device)
             })
             .collect();
-        let proceed = runnable.is_empty() || hooks.confirm();
+        let proceed = runnable.is_empty() || stop.requested() || hooks.confirm();
         if proceed && !runnable.is_empty() {
             let sem = &self.sem;
             let runs = runnable.iter().filter_map(|(d, p)| {
                 let d = d.as_ref()?;
                 Some(async move {
                     let _permit = sem.acquire().await;
-                    d.apply(p).await
+                    if stop.requested() {
+                        return crate::apply::not_started(p);
+                    }
+                    d.apply(p, stop).await
                 })
             });
             reports.extend(futures::future::join_all(runs).await);
