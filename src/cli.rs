@@ -224,6 +224,12 @@ pub struct SimServe {
     /// Carry out the Nth write, then answer it 504 (the answer is lost).
     #[arg(long)]
     pub lose_answer: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
     /// Behave as real devices of this API family are known to (repeatable).
     #[arg(long = "quirk", value_enum, value_name = "QUIRK")]
     pub quirks: Vec<SimQuirk>,

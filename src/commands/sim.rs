@@ -2,7 +2,7 @@
 
 use super::{Exit, Printer};
 use crate::cli::{SimQuirk, SimServe};
-use crate::sim::{Faults, Persist, Quirks, SimOptions};
+use crate::sim::{Faults, Persist, Quirks, SimOptions, TlsFiles};
 
 pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
     let opts = SimOptions {
@@ -21,6 +21,13 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
             token_201: args.quirks.contains(&SimQuirk::Token201),
             none_values: args.quirks.contains(&SimQuirk::NoneValues),
             unconfigured_404: args.quirks.contains(&SimQuirk::Unconfigured404),
+        },
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
         },
         fleet: args.fleet,
         persist: args.state.clone().map(Persist::File).unwrap_or_default(),

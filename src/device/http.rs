@@ -40,6 +40,16 @@ pub enum DeviceError {
         url: String,
         detail: String,
     },
+    #[error("{method} {url}: TLS: the device's certificate is not trusted: {detail}")]
+    #[diagnostic(help(
+        "set tls.ca-file to the CA that signed the device's certificate, and check that the \
+         URL's host is a name the certificate holds"
+    ))]
+    Tls {
+        method: String,
+        url: String,
+        detail: String,
+    },
     #[error("{method} {url}: no answer within {secs}s (tried {tries} times)")]
     Timeout {
         method: String,
@@ -397,13 +407,23 @@ impl Http {
             };
             return Attempt::Failed(idem == Idempotency::Idempotent, None, err);
         }
+        let detail = error_chain(e);
+        if detail.contains("certificate") {
+            // retrying cannot make a certificate trusted
+            let err = DeviceError::Tls {
+                method: method.to_string(),
+                url: url.into(),
+                detail,
+            };
+            return Attempt::Failed(false, None, err);
+        }
         let refused = e.is_connect()
             && std::error::Error::source(e)
                 .is_some_and(|s| format!("{s:?}").contains("ConnectionRefused"));
         let err = DeviceError::Connect {
             method: method.to_string(),
             url: url.into(),
-            detail: error_chain(e),
+            detail,
         };
         let retryable = match idem {
             Idempotency::Idempotent => e.is_connect() || e.is_request(),

@@ -29,6 +29,12 @@ pub const ROOT_DEVICE: &str = "default";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    #[error("cannot load the TLS certificate {cert} and key {key}: {source}")]
+    Tls {
+        cert: PathBuf,
+        key: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -73,6 +79,13 @@ pub struct Faults {
     pub seed: Option<u64>,
 }
 
+/// A certificate chain and its private key, PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
 /// Behaviours real devices of this API family are known to show, off by default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, rename_all = "kebab-case")]
@@ -94,6 +107,8 @@ pub struct SimOptions {
     pub api_token: String,
     pub faults: Faults,
     pub quirks: Quirks,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
     /// Devices under `/devices/<name>/` are created empty on first use, up to this many.
     pub fleet: Option<usize>,
     pub persist: Persist,
@@ -107,6 +122,7 @@ impl Default for SimOptions {
             api_token: "sim-token".into(),
             faults: Faults::default(),
             quirks: Quirks::default(),
+            tls: None,
             fleet: None,
             persist: Persist::Memory,
         }
@@ -152,6 +168,8 @@ pub struct Sim {
 /// A running emulator. Dropping it does not stop the server; call `shutdown`.
 pub struct SimHandle {
     pub addr: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     pub sim: Sim,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -160,11 +178,11 @@ pub struct SimHandle {
 impl SimHandle {
     /// Base URL of the device served at the root.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
     /// Base URL of a named device (fleet or per-device mode).
     pub fn device_url(&self, name: &str) -> String {
-        format!("http://{}/devices/{name}", self.addr)
+        format!("{}://{}/devices/{name}", self.scheme, self.addr)
     }
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -287,20 +305,53 @@ impl Sim {
             },
         );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            use axum::serve::ListenerExt;
-            // answers go out at once, not held back by Nagle's algorithm
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
+        let tls = self.lock().opts.tls.clone();
+        let task = match tls {
+            None => tokio::spawn(async move {
+                use axum::serve::ListenerExt;
+                // answers go out at once, not held back by Nagle's algorithm
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await;
+            }),
+            Some(files) => {
+                let config =
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                        .await
+                        .map_err(|source| SimError::Tls {
+                            cert: files.cert.clone(),
+                            key: files.key.clone(),
+                            source,
+                        })?;
+                let std_listener = listener
+                    .into_std()
+                    .map_err(|source| SimError::Bind { addr, source })?;
+                let server = axum_server::tls_rustls::from_tcp_rustls(std_listener, config)
+                    .map_err(|source| SimError::Bind { addr, source })?;
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
                     let _ = rx.await;
+                    stopper.graceful_shutdown(Some(Duration::from_secs(1)));
+                });
+                tokio::spawn(async move {
+                    let _ = server.handle(handle).serve(app.into_make_service()).await;
                 })
-                .await;
-        });
+            }
+        };
+        let scheme = if self.lock().opts.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         Ok(SimHandle {
             addr: local,
+            scheme,
             sim: self,
             stop: Some(tx),
             task,
@@ -333,7 +384,12 @@ impl Sim {
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost")
             .to_string();
-        let base = format!("http://{host}{prefix}");
+        let scheme = if self.lock().opts.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let base = format!("{scheme}://{host}{prefix}");
         if rest.first() == Some(&"_sim") {
             return self.admin(&method, &device, &rest[1..], &body);
         }
