@@ -151,6 +151,9 @@ pub enum Command {
         /// Write the device's desired file instead of printing it.
         #[arg(long)]
         write: bool,
+        /// With --write: replace an existing desired file (its comments and `expect:` are lost).
+        #[arg(long, requires = "write")]
+        force: bool,
     },
     /// Active bindings (IOS XE) and leases (F5 XC) with pool utilisation.
     #[command(args_conflicts_with_subcommands = true)]

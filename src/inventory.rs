@@ -392,6 +392,71 @@ fn check_auth(
     );
 }
 
+/// Whether `s` can name an environment variable: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `auth.*-env` must name environment variables. A value that cannot is probably the secret
+/// itself, pasted: the diagnostic points at it in a copy of the file where it is masked, so
+/// it is never echoed.
+fn check_env_names(device: &str, auth: &AuthIn, device_span: SourceSpan, lw: &mut Lowerer) {
+    let fields = [
+        ("username-env", &auth.username_env),
+        ("password-env", &auth.password_env),
+        ("api-token-env", &auth.api_token_env),
+    ];
+    for (key, value) in fields {
+        let Some(v) = value
+            .as_deref()
+            .filter(|v| !v.is_empty() && !is_env_name(v))
+        else {
+            continue;
+        };
+        let text = lw.file.text();
+        let from = device_span.offset().min(text.len());
+        let found = text[from..].find(v).map(|o| from + o);
+        let (source, at) = match found {
+            Some(o) => {
+                let mut masked = String::with_capacity(text.len());
+                masked.push_str(&text[..o]);
+                masked.push_str(&"*".repeat(v.len()));
+                masked.push_str(&text[o + v.len()..]);
+                let file = SourceFile::new(INVENTORY_FILE, &lw.file.path, &masked);
+                (file, SourceSpan::from((o, v.len())))
+            }
+            None => (lw.file.clone(), device_span),
+        };
+        lw.diags.push(
+            crate::manifest::Diag::at(
+                &source,
+                at,
+                format!(
+                    "auth.{key} of device `{device}` is not the name of an environment variable \
+                     (value not shown)"
+                ),
+                "not a variable name",
+            )
+            .with_help(format!(
+                "write the NAME of the variable that holds the secret (letters, digits and _, \
+                 e.g. {}), never the secret itself",
+                device
+                    .to_ascii_uppercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                    + "_"
+                    + &key
+                        .trim_end_matches("-env")
+                        .to_ascii_uppercase()
+                        .replace('-', "_")
+            )),
+        );
+    }
+}
+
 /// Checks one device entry; `None` when it cannot be used (the reason is in the diagnostics).
 fn lower_device(
     root: &Path,
@@ -426,6 +491,7 @@ fn lower_device(
                 `desired`",
         );
     }
+    check_env_names(name, &d.auth, span, lw);
     if !matches!(endpoint, Some(Endpoint::Sim(_))) {
         check_auth(name, platform, d, span, lw);
     }

@@ -58,6 +58,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
             Platform::IosXe => {
                 if let Some(lowered) = ios_xe::load(&file, &mut diags) {
                     check_ios_xe(&file, &lowered, &mut diags);
+                    check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
                     let desired = IosXeDesired {
                         config: lowered.config,
@@ -82,6 +83,36 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
 
 fn span(spans: &Spans, path: &str) -> SourceSpan {
     spans.get(path).copied().unwrap_or_else(|| (0, 0).into())
+}
+
+/// A protected pool the desired file does not declare (a warning: it may exist on the device
+/// only, but a typo there protects nothing).
+fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags: &mut Diags) {
+    let Some(pools) = &l.config.pools else {
+        return;
+    };
+    for p in dev
+        .protected_pools
+        .iter()
+        .filter(|p| !pools.contains_key(*p))
+    {
+        let mut d = Diag::at(
+            &inventory.file,
+            dev.span,
+            format!(
+                "protected pool `{p}` of device `{}` is not in {}",
+                dev.name, dev.desired_display
+            ),
+            "protected-pools",
+        )
+        .warning();
+        let hint = match crate::manifest::diag::nearest(p, pools.keys().map(String::as_str)) {
+            Some(n) => format!("did you mean `{n}`? A name that exists nowhere protects nothing"),
+            None => "a name that exists nowhere protects nothing; check the spelling".into(),
+        };
+        d = d.with_help(hint);
+        diags.push(d);
+    }
 }
 
 /// Cross-field rules of an IOS XE file.

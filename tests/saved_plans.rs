@@ -47,12 +47,7 @@ fn refused(sim: &TestSim, repo: &Repo, plan: &std::path::Path, words: &str) {
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     // miette wraps long lines: compare with the line breaks folded away
-    let folded = r
-        .stderr
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ");
+    let folded = common::folded(&r.stderr);
     assert!(
         folded.contains(words),
         "expected `{words}` in: {}",

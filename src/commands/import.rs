@@ -5,7 +5,13 @@ use super::{Exit, Printer};
 use crate::engine::ImportTarget;
 use std::path::Path;
 
-pub fn run(p: &Printer, dir: &Path, device: &str, write: bool) -> Result<Exit, miette::Report> {
+pub fn run(
+    p: &Printer,
+    dir: &Path,
+    device: &str,
+    write: bool,
+    force: bool,
+) -> Result<Exit, miette::Report> {
     let (target, diags) = ImportTarget::load(dir, device, p.logger());
     let target = match target {
         Ok(t) => t,
@@ -16,6 +22,14 @@ pub fn run(p: &Printer, dir: &Path, device: &str, write: bool) -> Result<Exit, m
     };
     let (path, display) = target.desired_path();
     let (path, display) = (path.to_path_buf(), display.to_string());
+    if write && !force && path.exists() {
+        return Err(miette::miette!(
+            help = "run without --write to print it and merge by hand, or add --force to \
+                    replace the file",
+            "{display} exists: import --write would overwrite it (its comments and `expect:` \
+             checks would be lost)"
+        ));
+    }
     let rt = super::runtime()?;
     let config = rt.block_on(target.read()).map_err(miette::Report::new)?;
     let header = format!(

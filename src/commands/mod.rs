@@ -63,7 +63,12 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
                 drift: true,
             },
         ),
-        Command::Import { dir, device, write } => import::run(&p, &dir, &device, write),
+        Command::Import {
+            dir,
+            device,
+            write,
+            force,
+        } => import::run(&p, &dir, &device, write, force),
         Command::Apply {
             dir,
             plan,

@@ -323,3 +323,13 @@ impl Diags {
         self.0.len() - self.errors()
     }
 }
+
+/// The candidate closest to `word` (Jaro-Winkler above 0.75), for a "did you mean" hint.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

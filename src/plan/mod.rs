@@ -313,6 +313,9 @@ pub struct DevicePlan {
     /// What reading the device had to assume (e.g. DHCP never configured).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Likely mistakes in the settings, e.g. a protected pool that exists nowhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub safety: Verdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
@@ -347,6 +350,7 @@ impl DevicePlan {
             unmanaged: vec![],
             unmanageable: vec![],
             notes: vec![],
+            warnings: vec![],
             safety: Verdict::default(),
             findings: vec![],
             live: None,
@@ -416,9 +420,37 @@ pub fn plan_ios_xe(
         unmanaged: d.unmanaged,
         unmanageable,
         notes: live.notes.clone(),
+        warnings: protected_nowhere(desired, live, policy.protected),
         safety,
         findings: vec![],
         live: Some(live.clone()),
         desired: Some(desired.clone()),
     }
+}
+
+/// Protected pools that neither the desired file nor the device has: a typo protects nothing.
+fn protected_nowhere(
+    desired: &DeviceConfig,
+    live: &LiveConfig,
+    protected: &[String],
+) -> Vec<String> {
+    let known: Vec<&str> = live
+        .pools
+        .keys()
+        .chain(desired.pools.iter().flat_map(|p| p.keys()))
+        .map(String::as_str)
+        .collect();
+    protected
+        .iter()
+        .filter(|p| !known.contains(&p.as_str()) && !live.unmanageable.contains(*p))
+        .map(|p| {
+            let hint = crate::manifest::diag::nearest(p, known.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            format!(
+                "protected pool `{p}` is neither in the desired file nor on the device: it \
+                 protects nothing{hint}"
+            )
+        })
+        .collect()
 }

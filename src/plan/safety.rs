@@ -82,23 +82,26 @@ fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate
     gates
 }
 
-/// A protected pool deleted or replaced.
+/// A protected pool deleted, replaced, or moved (its network or bound address changed: the
+/// clients lose their addresses as with a replacement).
 fn protected_gates(changes: &[Change], policy: &Policy) -> Vec<Gate> {
     changes
         .iter()
-        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
         .filter_map(|c| {
             let name = c.resource.pool_name()?;
+            let moved = c.action == Action::Update
+                && c.fields
+                    .iter()
+                    .any(|f| f.field == "address-range" || f.field == "host-ip-address");
+            let verb = match c.action {
+                Action::Delete => "deletes",
+                Action::Replace => "replaces",
+                Action::Update if moved => "moves (a new network or address)",
+                _ => return None,
+            };
             policy.protected.iter().any(|p| p == name).then(|| Gate {
                 gate: "protected-pool".into(),
-                message: format!(
-                    "{} protected pool `{name}`",
-                    if c.action == Action::Delete {
-                        "deletes"
-                    } else {
-                        "replaces"
-                    }
-                ),
+                message: format!("{verb} protected pool `{name}`"),
                 lift: format!("{FORCE}, or remove `{name}` from protected-pools"),
             })
         })

@@ -86,6 +86,9 @@ fn section(d: &DevicePlan) -> String {
         for n in &d.notes {
             let _ = writeln!(s, "Note: {}\n", escape(n));
         }
+        for w in &d.warnings {
+            let _ = writeln!(s, "**Warning:** {}\n", escape(w));
+        }
     }
     s.push_str("</details>\n\n");
     s

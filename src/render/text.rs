@@ -98,6 +98,9 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
     for n in &d.notes {
         writeln!(out, "  note: {n}")?;
     }
+    for w in &d.warnings {
+        writeln!(out, "  {}: {w}", p.yellow("warning"))?;
+    }
     calls(out, d)?;
     verdict(out, d, p)?;
     writeln!(out)

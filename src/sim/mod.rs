@@ -215,9 +215,18 @@ impl Sim {
                 path: path.clone(),
                 source,
             })?;
-            let st: SimState = serde_json::from_str(&text).map_err(|e| SimError::BadState {
-                path: path.clone(),
-                message: e.to_string(),
+            let st: SimState = serde_json::from_str(&text).map_err(|e| {
+                let seed_like = serde_json::from_str::<DeviceSeed>(&text).is_ok();
+                let hint = if seed_like {
+                    "; it looks like one device's seed (the sim/NAME.json form): a state file \
+                     holds {\"devices\": {\"NAME\": <seed>}}"
+                } else {
+                    "; a state file holds {\"devices\": {\"NAME\": <seed>}}"
+                };
+                SimError::BadState {
+                    path: path.clone(),
+                    message: format!("{e}{hint} (the file is left as it is)"),
+                }
             })?;
             for (name, seed) in st.devices {
                 let dev =

@@ -56,9 +56,10 @@ pub struct F5Site {
     pub subnet_info: Vec<Value>,
 }
 
-/// The whole emulator state (`sim serve --state FILE`).
+/// The whole emulator state (`sim serve --state FILE`): `{"devices": {"NAME": <seed>}}`.
+/// Anything else is refused, never overwritten.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct SimState {
     pub devices: BTreeMap<String, DeviceSeed>,
 }

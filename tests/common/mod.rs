@@ -178,3 +178,12 @@ pub const SCENARIO_DESIRED: &str = "server:\n  excluded-addresses: [10.0.0.1-10.
     options: { dns-servers: [10.9.0.53, 10.9.1.53] }\n  cam:\n    \
     manual: { host-ip-address: 10.6.0.10, mac-address: 02c7.f800.0422 }\n  guests:\n    \
     dynamic: { address-range: 10.7.0.0/24 }\n";
+
+/// Text with miette's line wrapping folded away (words joined by single spaces, box-drawing
+/// margins dropped), to look for a message whatever the terminal width.
+pub fn folded(s: &str) -> String {
+    s.split_whitespace()
+        .filter(|w| !matches!(*w, "│" | "×" | "╰─▶" | "├─▶"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
