@@ -27,12 +27,24 @@ pub struct Global {
     /// Print only errors and the essentials.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Devices worked on at once (overrides the inventory's settings.parallelism).
-    #[arg(long, global = true)]
-    pub parallelism: Option<usize>,
+    /// Devices worked on at once, 1-1024 (overrides the inventory's settings.parallelism).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub parallelism: Option<u16>,
     /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4).
     #[arg(long, global = true, value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number from 0 to 1")?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(format!("{r} is not a share: expected 0 to 1"))
+    }
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
@@ -220,6 +232,7 @@ pub struct SimServe {
     pub latency: u64,
     /// Share of requests answered 429 or 503 (0.0-1.0).
     #[arg(long, default_value_t = 0.0)]
+    #[arg(value_parser = parse_rate)]
     pub fault_rate: f64,
     /// Make the Nth write (POST/PUT/DELETE under /api/v1/dhcp) fail with 500.
     #[arg(long)]

@@ -26,23 +26,27 @@ pub struct InventoryFile {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SettingsIn {
-    /// Devices worked on at once (default 16).
-    pub parallelism: Option<usize>,
+    /// Devices worked on at once, 1-1024 (default 16).
+    #[schemars(with = "Option<usize>", range(min = 1, max = 1024))]
+    pub parallelism: Option<Sp<usize>>,
     /// Per HTTP request, e.g. `30s` or `500ms` (default 30s).
     #[schemars(with = "Option<String>")]
     pub timeout: Option<Sp<String>>,
-    /// Retries of retryable failures (default 4).
-    pub retries: Option<u32>,
+    /// Retries of retryable failures, 0-20 (default 4).
+    #[schemars(with = "Option<u32>", range(max = 20))]
+    pub retries: Option<Sp<u32>>,
     pub safety: Option<SafetyIn>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SafetyIn {
-    /// Default 30.
-    pub max_delete_percent: Option<u8>,
-    /// Default 30.
-    pub max_update_percent: Option<u8>,
+    /// 0-100 (default 30).
+    #[schemars(with = "Option<u8>", range(max = 100))]
+    pub max_delete_percent: Option<Sp<u8>>,
+    /// 0-100 (default 30).
+    #[schemars(with = "Option<u8>", range(max = 100))]
+    pub max_update_percent: Option<Sp<u8>>,
     /// The percentage gates apply from this many live pools (default 10).
     pub min_existing: Option<usize>,
 }
@@ -285,10 +289,30 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
     })
 }
 
+/// A number inside `lo..=hi`, or a diagnostic at its value.
+fn in_range<T>(lw: &mut Lowerer, v: &Sp<T>, key: &str, lo: T, hi: T) -> Option<T>
+where
+    T: Copy + PartialOrd + std::fmt::Display,
+{
+    if v.value < lo || v.value > hi {
+        let span = lw.span(v);
+        lw.error_help(
+            span,
+            format!("{key} {} is out of range", v.value),
+            "out of range",
+            format!("{key} is {lo} to {hi}"),
+        );
+        return None;
+    }
+    Some(v.value)
+}
+
 fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
     let mut settings = Settings::default();
-    if let Some(p) = s.parallelism {
-        settings.parallelism = p.clamp(1, 1024);
+    if let Some(p) = &s.parallelism
+        && let Some(p) = in_range(lw, p, "parallelism", 1, 1024)
+    {
+        settings.parallelism = p;
     }
     if let Some(t) = &s.timeout {
         match parse_duration(&t.value) {
@@ -304,22 +328,26 @@ fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
             }
         }
     }
-    if let Some(r) = s.retries {
-        settings.retries = r.min(20);
+    if let Some(r) = &s.retries
+        && let Some(r) = in_range(lw, r, "retries", 0, 20)
+    {
+        settings.retries = r;
     }
     if let Some(safety) = &s.safety {
-        let d = settings.safety;
-        settings.safety = Safety {
-            max_delete_percent: safety
-                .max_delete_percent
-                .unwrap_or(d.max_delete_percent)
-                .min(100),
-            max_update_percent: safety
-                .max_update_percent
-                .unwrap_or(d.max_update_percent)
-                .min(100),
-            min_existing: safety.min_existing.unwrap_or(d.min_existing),
-        };
+        let d = &mut settings.safety;
+        if let Some(v) = &safety.max_delete_percent
+            && let Some(v) = in_range(lw, v, "max-delete-percent", 0, 100)
+        {
+            d.max_delete_percent = v;
+        }
+        if let Some(v) = &safety.max_update_percent
+            && let Some(v) = in_range(lw, v, "max-update-percent", 0, 100)
+        {
+            d.max_update_percent = v;
+        }
+        if let Some(m) = safety.min_existing {
+            d.min_existing = m;
+        }
     }
     settings
 }

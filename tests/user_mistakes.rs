@@ -142,3 +142,20 @@ fn moving_a_protected_pool_is_gated_like_a_replacement() {
     let a = run(&["apply", "--yes", "--force"], repo.path());
     assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
 }
+
+#[test]
+fn out_of_range_settings_are_diagnostics_not_clamped() {
+    let repo = Repo::new(
+        "settings:\n  parallelism: 0\n  retries: 50\n  \
+         safety: { max-delete-percent: 130, max-update-percent: 101 }\ndevices: {}\n",
+    );
+    let r = run(&["validate"], repo.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("is out of range").count(),
+        4,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("invalid: 4 error(s)"), "{}", r.stderr);
+}

@@ -133,7 +133,7 @@ fn options(global: &Global, select: &Select, p: &Printer) -> Options {
             excludes: select.excludes.clone(),
             shard: global.shard,
         },
-        parallelism: global.parallelism,
+        parallelism: global.parallelism.map(usize::from),
         log: p.logger(),
     }
 }

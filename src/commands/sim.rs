@@ -11,7 +11,7 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
         api_token: args.api_token.clone(),
         faults: Faults {
             latency_ms: args.latency,
-            fault_rate: args.fault_rate.clamp(0.0, 1.0),
+            fault_rate: args.fault_rate,
             retry_after: 1,
             fail_write: args.fail_write,
             lose_answer: args.lose_answer,

@@ -63,7 +63,11 @@ pub fn ios_usage(live: &LiveConfig, bindings: &[Binding]) -> Vec<(String, u64, u
 }
 
 pub fn percent(used: u64, total: u64) -> u64 {
-    (used * 100).checked_div(total).unwrap_or(0)
+    // in u128: a device's counts cannot overflow the product
+    let p = (u128::from(used) * 100)
+        .checked_div(u128::from(total))
+        .unwrap_or(0);
+    u64::try_from(p).unwrap_or(u64::MAX)
 }
 
 pub fn ios_utilization(live: &LiveConfig, bindings: &[Binding], max: u8) -> Vec<Finding> {
@@ -116,6 +120,13 @@ pub fn f5(leases: &Leases, expect: &Expect) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::model::AddrRange;
+
+    #[test]
+    fn percent_of_huge_counts_does_not_overflow() {
+        assert_eq!(percent(u64::MAX, u64::MAX), 100);
+        assert_eq!(percent(u64::MAX, 1), u64::MAX);
+        assert_eq!(percent(5, 0), 0);
+    }
 
     #[test]
     fn usable_counts_hosts_less_merged_exclusions() {

@@ -31,6 +31,18 @@ pub fn judge(
     }
 }
 
+/// Whether `n` of `existing` is above `percent` %, in u128 (no overflow).
+fn over(n: usize, percent: u8, existing: usize) -> bool {
+    (n as u128) * 100 > u128::from(percent) * (existing as u128)
+}
+
+/// `n` of `existing` in whole percent.
+fn share(n: usize, existing: usize) -> u128 {
+    ((n as u128) * 100)
+        .checked_div(existing as u128)
+        .unwrap_or(0)
+}
+
 /// Gates on how much of the device's pools a plan deletes or rewrites.
 fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate> {
     let mut gates = Vec::new();
@@ -44,25 +56,25 @@ fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate
     let rewrites = count(Action::Update) + count(Action::Replace);
     let s = policy.safety;
     if existing > 0 && existing >= s.min_existing {
-        if deletes * 100 > usize::from(s.max_delete_percent) * existing {
+        if over(deletes, s.max_delete_percent, existing) {
             gates.push(Gate {
                 gate: "max-delete-percent".into(),
                 message: format!(
                     "deletes {deletes} of {existing} live pools ({}%), above max-delete-percent \
                     {}%",
-                    deletes * 100 / existing,
+                    share(deletes, existing),
                     s.max_delete_percent
                 ),
                 lift: format!("{FORCE}, or raise settings.safety.max-delete-percent"),
             });
         }
-        if rewrites * 100 > usize::from(s.max_update_percent) * existing {
+        if over(rewrites, s.max_update_percent, existing) {
             gates.push(Gate {
                 gate: "max-update-percent".into(),
                 message: format!(
                     "updates or replaces {rewrites} of {existing} live pools ({}%), above \
                     max-update-percent {}%",
-                    rewrites * 100 / existing,
+                    share(rewrites, existing),
                     s.max_update_percent
                 ),
                 lift: format!("{FORCE}, or raise settings.safety.max-update-percent"),

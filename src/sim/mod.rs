@@ -480,6 +480,11 @@ impl Sim {
                 StatusCode::NO_CONTENT.into_response()
             }
             ("PUT", ["faults"]) => match serde_json::from_value::<Faults>(body_json) {
+                Ok(f) if !(0.0..=1.0).contains(&f.fault_rate) => error(
+                    StatusCode::BAD_REQUEST,
+                    400,
+                    &format!("fault-rate {} is not a share from 0 to 1", f.fault_rate),
+                ),
                 Ok(f) => {
                     if let Some(s) = f.seed {
                         inner.rng = fastrand::Rng::with_seed(s);
