@@ -43,18 +43,23 @@ fn overlaps(a: ipnet::Ipv4Net, b: ipnet::Ipv4Net) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
-/// A slot per pool name: absent, a dynamic pool on one of NETS, or a manual binding.
+/// A slot per pool name: absent, a dynamic pool on one of NETS, or a manual binding (its
+/// address outside every pool, or inside one of NETS, as IOS allows).
 fn pools_strategy() -> impl Strategy<Value = BTreeMap<String, Pool>> {
     let slot = prop_oneof![
         2 => Just(None),
-        4 => (0..NETS.len(), 0u32..3, 0usize..3).prop_map(|(n, l, dns)| Some((Some(n), l, dns))),
-        1 => (0u32..3, 0usize..3).prop_map(|(l, dns)| Some((None, l, dns))),
+        4 => (0..NETS.len(), 0u32..3, 0usize..3)
+            .prop_map(|(n, l, dns)| Some((Some(n), l, dns, false))),
+        1 => (0u32..3, 0usize..3, any::<bool>())
+            .prop_map(|(l, dns, inside)| Some((None, l, dns, inside))),
     ];
     proptest::collection::vec(slot, NAMES.len()).prop_map(|slots| {
         let mut out = BTreeMap::new();
         let mut taken: Vec<ipnet::Ipv4Net> = vec![];
         for (i, s) in slots.into_iter().enumerate() {
-            let Some((n, l, dns)) = s else { continue };
+            let Some((n, l, dns, inside)) = s else {
+                continue;
+            };
             let options = PoolOptions {
                 dns_servers: (0..dns)
                     .map(|k| Ipv4Addr::new(10, 9, 0, k as u8 + 1))
@@ -76,7 +81,11 @@ fn pools_strategy() -> impl Strategy<Value = BTreeMap<String, Pool>> {
                     PoolKind::Dynamic { network: nn, lease }
                 }
                 None => PoolKind::Manual {
-                    host: Ipv4Addr::new(10, 8, 0, i as u8 + 1),
+                    host: if inside {
+                        Ipv4Addr::new(10, 0, 0, 50 + i as u8)
+                    } else {
+                        Ipv4Addr::new(10, 8, 0, i as u8 + 1)
+                    },
                     mac: Mac([2, 0, 0, 0, 0, i as u8 + l as u8]),
                     client_name: None,
                 },
@@ -167,6 +176,7 @@ proptest! {
         live_pools in pools_strategy(),
         desired_server in server_strategy(),
         desired_pools in pools_strategy(),
+        prune in any::<bool>(),
     ) {
         let sim = SIM.with(|s| s.clone());
         let live = LiveConfig {
@@ -178,7 +188,18 @@ proptest! {
         let live_read = state_of(&sim, "p");
         prop_assert_eq!(&live_read, &live, "seeding round-trips");
 
-        let policy = Policy { prune: true, protected: &[],
+        // Without prune, pools only the device has stay: the end state holds them too, and a
+        // desired pool overlapping one of them cannot be reached (the device refuses it).
+        let mut end_pools = desired_pools.clone();
+        if !prune {
+            for (n, p) in &live.pools {
+                end_pools.entry(n.clone()).or_insert_with(|| p.clone());
+            }
+        }
+        let end_nets: Vec<_> = end_pools.values().filter_map(|p| p.kind.network()).collect();
+        prop_assume!(end_nets.iter().enumerate()
+            .all(|(i, a)| end_nets[i + 1..].iter().all(|b| !overlaps(*a, *b))));
+        let policy = Policy { prune, protected: &[],
             safety: dhcpform::inventory::Settings::default().safety, force: true };
         let plan = plan_ios_xe("p", &desired, &live, &policy);
 
@@ -193,7 +214,7 @@ proptest! {
         prop_assert_eq!(globals == 0, desired_server == live.server);
 
         let allowed: BTreeSet<u32> = leasable(&live.server,
-            &live.pools).union(&leasable(&desired_server, &desired_pools)).copied().collect();
+            &live.pools).union(&leasable(&desired_server, &end_pools)).copied().collect();
         let shared_ex: BTreeSet<_> = live.server.excluded_addresses
             .intersection(&desired_server.excluded_addresses).copied().collect();
         let client = common::ios_client(&sim.url("p"));
@@ -227,7 +248,7 @@ proptest! {
         sim.rt.block_on(client.logout());
         let end = state_of(&sim, "p");
         prop_assert_eq!(&end.server, &desired_server);
-        prop_assert_eq!(&end.pools, &desired_pools);
+        prop_assert_eq!(&end.pools, &end_pools);
     }
 }
 
