@@ -15,7 +15,7 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
             retry_after: 1,
             fail_write: args.fail_write,
             lose_answer: args.lose_answer,
-            seed: None,
+            ..Faults::default()
         },
         quirks: Quirks {
             token_201: args.quirks.contains(&SimQuirk::Token201),

@@ -345,15 +345,28 @@ impl Http {
             let chunk = match resp.chunk().await {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
+                // The answer broke off: as for a request without an answer, a GET, PUT or
+                // DELETE may be sent again; a POST is read back by apply.
                 Err(e) if e.is_timeout() => {
-                    return Err(DeviceError::Timeout {
+                    let err = DeviceError::Timeout {
                         method: method.to_string(),
                         url: url.into(),
                         secs: self.timeout.as_secs(),
                         tries: 1,
-                    });
+                    };
+                    return Ok(Attempt::Failed(idem == Idempotency::Idempotent, None, err));
                 }
-                Err(e) => return Err(bad(format!("body could not be read: {}", error_chain(&e)))),
+                Err(e) => {
+                    let err = DeviceError::Connect {
+                        method: method.to_string(),
+                        url: url.into(),
+                        detail: format!(
+                            "the connection broke while the answer was read: {}",
+                            error_chain(&e)
+                        ),
+                    };
+                    return Ok(Attempt::Failed(idem == Idempotency::Idempotent, None, err));
+                }
             };
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(bad(format!(

@@ -75,8 +75,24 @@ pub struct Faults {
     pub fail_write: Option<u64>,
     /// The Nth write is carried out, then answered 504 as if the answer was lost on the way.
     pub lose_answer: Option<u64>,
+    /// Share of requests answered 500 before any processing.
+    pub error_rate: f64,
+    /// Share of requests whose connection is cut before any processing (journal status 0).
+    pub reset_rate: f64,
+    /// Share of requests held `timeout-ms` and then answered 504 without processing (a
+    /// client with a shorter timeout sees a timeout).
+    pub timeout_rate: f64,
+    pub timeout_ms: u64,
     /// Seed of the fault dice, for repeatable runs.
     pub seed: Option<u64>,
+}
+
+/// What the fault dice decided for one request, before any processing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    Status(u16),
+    Reset,
+    Timeout(u64),
 }
 
 /// A certificate chain and its private key, PEM files.
@@ -190,6 +206,24 @@ impl SimHandle {
         }
         let _ = self.task.await;
     }
+}
+
+/// Rolls the fault dice for one request.
+fn roll_fault(rng: &mut fastrand::Rng, f: &Faults) -> Option<Fault> {
+    let mut roll = |rate: f64| rate > 0.0 && rng.f64() < rate;
+    if roll(f.fault_rate) {
+        return Some(Fault::Status(if rng.bool() { 429 } else { 503 }));
+    }
+    if roll(f.error_rate) {
+        return Some(Fault::Status(500));
+    }
+    if roll(f.reset_rate) {
+        return Some(Fault::Reset);
+    }
+    if roll(f.timeout_rate) {
+        return Some(Fault::Timeout(f.timeout_ms));
+    }
+    None
 }
 
 /// Runs an emulator until Ctrl-C; `ready` gets its base URL once it listens.
@@ -410,19 +444,17 @@ impl Sim {
             );
         }
         // Faults and latency, outside the lock.
-        let (latency, fault) = {
+        let (latency, fault, retry_after) = {
             let mut inner = self.lock();
             let f = inner.opts.faults.clone();
-            let roll = f.fault_rate > 0.0 && inner.rng.f64() < f.fault_rate;
-            let kind = if roll {
-                Some(if inner.rng.bool() { 429 } else { 503 })
-            } else {
-                None
-            };
-            (f.latency_ms, kind.map(|k| (k, f.retry_after)))
+            let fault = roll_fault(&mut inner.rng, &f);
+            (f.latency_ms, fault, f.retry_after)
         };
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
+        }
+        if let Some(Fault::Timeout(ms)) = fault {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         let rel_path = match uri.query() {
             Some(q) => format!("/{}?{q}", rest.join("/")),
@@ -434,22 +466,39 @@ impl Sim {
             wire::body_json(&String::from_utf8_lossy(&body)).ok()
         };
         let mut inner = self.lock();
-        let response = if let Some((code, retry_after)) = fault {
-            if code == 429 {
+        let response = match fault {
+            Some(Fault::Status(429)) => {
                 let mut r = error(StatusCode::TOO_MANY_REQUESTS, 429, "too many requests");
                 if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                     r.headers_mut().insert("retry-after", v);
                 }
                 r
-            } else {
-                error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    503,
-                    "service temporarily unavailable",
-                )
             }
-        } else {
-            inner.dispatch(&method, &device, &rest[1..], &headers, &body, &base)
+            Some(Fault::Status(503)) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                503,
+                "service temporarily unavailable",
+            ),
+            Some(Fault::Status(_)) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                "internal error (injected fault)",
+            ),
+            Some(Fault::Timeout(_)) => error(
+                StatusCode::GATEWAY_TIMEOUT,
+                504,
+                "gateway timeout (injected fault: not processed)",
+            ),
+            Some(Fault::Reset) => {
+                // a body that fails at once: the server cuts the connection mid-answer
+                let broken = futures::stream::once(async {
+                    Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
+                });
+                let mut r = Response::new(axum::body::Body::from_stream(broken));
+                *r.status_mut() = StatusCode::OK;
+                r
+            }
+            None => inner.dispatch(&method, &device, &rest[1..], &headers, &body, &base),
         };
         let token_answer =
             rest.get(1..4) == Some(&["v1", "auth", "token-services"][..]) && method == Method::POST;
@@ -460,7 +509,11 @@ impl Sim {
             device,
             method: method.to_string(),
             path: rel_path,
-            status: response.status().as_u16(),
+            status: if fault == Some(Fault::Reset) {
+                0
+            } else {
+                response.status().as_u16()
+            },
             body: if token_answer { None } else { body_json },
         });
         response
