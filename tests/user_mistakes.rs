@@ -159,3 +159,55 @@ fn out_of_range_settings_are_diagnostics_not_clamped() {
     );
     assert!(r.stderr.contains("invalid: 4 error(s)"), "{}", r.stderr);
 }
+
+#[test]
+fn pool_names_that_do_not_survive_a_url_are_refused_in_files_and_answers() {
+    let repo = Repo::new("devices:\n  r1:\n    platform: ios-xe\n    url: sim://r1\n");
+    repo.desired(
+        "r1",
+        "pools:\n  \"..\":\n    dynamic: { address-range: 10.0.0.0/24 }\n",
+    );
+    let v = run(&["validate"], repo.path());
+    assert_eq!(v.code, 1, "{}", v.stderr);
+    assert!(
+        v.stderr.contains("pool name `..` cannot be used"),
+        "{}",
+        v.stderr
+    );
+
+    let sim = TestSim::fleet(2);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "..", "dynamic": {"address-range": "10.0.0.0/24"}}]}),
+    );
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    repo.desired("r1", "pools: {}\n");
+    sim.clear_journal();
+    let r = run(&["apply", "--yes", "--force"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("cannot be addressed in a URL"),
+        "{}",
+        r.stdout
+    );
+    assert!(sim.writes("r1").is_empty(), "{:?}", sim.writes("r1"));
+}
+
+#[test]
+fn pool_names_are_percent_encoded_in_urls() {
+    let sim = TestSim::fleet(2);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "lab#2", "dynamic": {"address-range": "10.0.0.0/24"}}]}),
+    );
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    repo.desired("r1", "pools: {}\n");
+    let r = run(&["apply", "--yes", "--force"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(sim.writes("r1"), ["DELETE /api/v1/dhcp/pool/lab#2 204"]);
+    assert!(
+        r.stdout.contains("DELETE /api/v1/dhcp/pool/lab%232"),
+        "{}",
+        r.stdout
+    );
+}
