@@ -31,60 +31,6 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     match cli.command {
         Command::Validate { dir } => validate::run(&p, &dir),
         Command::Schema { kind } => schema::run(&p, kind),
-        Command::Plan {
-            dir,
-            select,
-            format,
-            out,
-            detailed_exitcode,
-        } => plan::run(
-            &p,
-            plan::PlanArgs {
-                dir: &dir,
-                options: options(&global, &select, &p),
-                format,
-                out: out.as_deref(),
-                detailed_exitcode,
-                drift: false,
-            },
-        ),
-        Command::Drift {
-            dir,
-            select,
-            format,
-        } => plan::run(
-            &p,
-            plan::PlanArgs {
-                dir: &dir,
-                options: options(&global, &select, &p),
-                format,
-                out: None,
-                detailed_exitcode: true,
-                drift: true,
-            },
-        ),
-        Command::Import {
-            dir,
-            device,
-            write,
-            force,
-        } => import::run(&p, &dir, &device, write, force),
-        Command::Apply {
-            dir,
-            plan,
-            select,
-            yes,
-            force,
-        } => apply::run(
-            &p,
-            apply::ApplyArgs {
-                dir: &dir,
-                plan: plan.as_deref(),
-                options: options(&global, &select, &p),
-                yes,
-                force,
-            },
-        ),
         Command::Sim {
             action: crate::cli::SimAction::Serve(args),
         } => sim::run(&p, &args),
@@ -95,34 +41,110 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             p.out(&String::from_utf8_lossy(&buf));
             Ok(Exit::Ok)
         }
+        Command::Import {
+            dir,
+            device,
+            write,
+            force,
+        } => import::run(&p, &dir, &device, write, force),
         Command::Leases {
-            action: None,
+            action: Some(action),
+            ..
+        } => leases_clear(&p, &global, action),
+        device_command => run_device_command(&p, &global, device_command),
+    }
+}
+
+/// The commands that work on the selected devices of a repository.
+fn run_device_command(
+    p: &Printer,
+    global: &Global,
+    command: Command,
+) -> Result<Exit, miette::Report> {
+    let plan = |dir: &std::path::Path, select, format, out, detailed_exitcode, drift| {
+        plan::run(
+            p,
+            plan::PlanArgs {
+                dir,
+                options: options(global, select, p),
+                format,
+                out,
+                detailed_exitcode,
+                drift,
+            },
+        )
+    };
+    match command {
+        Command::Plan {
             dir,
             select,
             format,
-        } => leases::run(&p, &dir, options(&global, &select, &p), format),
-        Command::Leases {
-            action:
-                Some(crate::cli::LeasesAction::Clear {
-                    dir,
-                    device,
-                    ips,
-                    all,
-                    yes,
-                }),
-            ..
-        } => leases::clear(
-            &p,
-            leases::ClearArgs {
+            out,
+            detailed_exitcode,
+        } => plan(
+            &dir,
+            &select,
+            format,
+            out.as_deref(),
+            detailed_exitcode,
+            false,
+        ),
+        Command::Drift {
+            dir,
+            select,
+            format,
+        } => plan(&dir, &select, format, None, true, true),
+        Command::Apply {
+            dir,
+            plan,
+            select,
+            yes,
+            force,
+        } => apply::run(
+            p,
+            apply::ApplyArgs {
                 dir: &dir,
-                device: &device,
-                ips: &ips,
-                all,
+                plan: plan.as_deref(),
+                options: options(global, &select, p),
                 yes,
-                options: options(&global, &Select::default(), &p),
+                force,
             },
         ),
+        Command::Leases {
+            dir,
+            select,
+            format,
+            ..
+        } => leases::run(p, &dir, options(global, &select, p), format),
+        other => Err(miette::miette!(
+            "internal error: {other:?} is not a device command"
+        )),
     }
+}
+
+fn leases_clear(
+    p: &Printer,
+    global: &Global,
+    action: crate::cli::LeasesAction,
+) -> Result<Exit, miette::Report> {
+    let crate::cli::LeasesAction::Clear {
+        dir,
+        device,
+        ips,
+        all,
+        yes,
+    } = action;
+    leases::clear(
+        p,
+        leases::ClearArgs {
+            dir: &dir,
+            device: &device,
+            ips: &ips,
+            all,
+            yes,
+            options: options(global, &Select::default(), p),
+        },
+    )
 }
 
 /// The engine options of a device command.

@@ -335,48 +335,10 @@ impl Http {
                 location: location.unwrap_or_else(|| "nowhere (no Location)".into()),
             });
         }
-        let bad = |detail: String| DeviceError::BadAnswer {
-            method: method.to_string(),
-            url: url.into(),
-            detail,
+        let text = match self.body(&mut resp, method, url, idem).await? {
+            Ok(text) => text,
+            Err(broken) => return Ok(broken),
         };
-        let mut body: Vec<u8> = Vec::new();
-        loop {
-            let chunk = match resp.chunk().await {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                // The answer broke off: as for a request without an answer, a GET, PUT or
-                // DELETE may be sent again; a POST is read back by apply.
-                Err(e) if e.is_timeout() => {
-                    let err = DeviceError::Timeout {
-                        method: method.to_string(),
-                        url: url.into(),
-                        secs: self.timeout.as_secs(),
-                        tries: 1,
-                    };
-                    return Ok(Attempt::Failed(idem == Idempotency::Idempotent, None, err));
-                }
-                Err(e) => {
-                    let err = DeviceError::Connect {
-                        method: method.to_string(),
-                        url: url.into(),
-                        detail: format!(
-                            "the connection broke while the answer was read: {}",
-                            error_chain(&e)
-                        ),
-                    };
-                    return Ok(Attempt::Failed(idem == Idempotency::Idempotent, None, err));
-                }
-            };
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(bad(format!(
-                    "the body is over {} MiB: not a DHCP configuration this client reads",
-                    MAX_BODY >> 20
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let text = String::from_utf8(body).map_err(|_| bad("the body is not UTF-8 text".into()))?;
         self.log(|| {
             let ms = started.elapsed().as_millis();
             format!("<- {status} {method} {url} ({ms} ms)")
@@ -399,6 +361,61 @@ impl Http {
             answer: error_text(&text),
         };
         Ok(Attempt::Failed(retryable, retry_after, err))
+    }
+
+    /// Reads an answer's body, at most `MAX_BODY`. An answer that broke off is a failed try
+    /// (`Err`): as for a request without an answer, a GET, PUT or DELETE may be sent again; a
+    /// POST is read back by apply.
+    async fn body(
+        &self,
+        resp: &mut reqwest::Response,
+        method: &Method,
+        url: &str,
+        idem: Idempotency,
+    ) -> Result<Result<String, Attempt>, DeviceError> {
+        let bad = |detail: String| DeviceError::BadAnswer {
+            method: method.to_string(),
+            url: url.into(),
+            detail,
+        };
+        let retry = idem == Idempotency::Idempotent;
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    let err = DeviceError::Timeout {
+                        method: method.to_string(),
+                        url: url.into(),
+                        secs: self.timeout.as_secs(),
+                        tries: 1,
+                    };
+                    return Ok(Err(Attempt::Failed(retry, None, err)));
+                }
+                Err(e) => {
+                    let err = DeviceError::Connect {
+                        method: method.to_string(),
+                        url: url.into(),
+                        detail: format!(
+                            "the connection broke while the answer was read: {}",
+                            error_chain(&e)
+                        ),
+                    };
+                    return Ok(Err(Attempt::Failed(retry, None, err)));
+                }
+            };
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(bad(format!(
+                    "the body is over {} MiB: not a DHCP configuration this client reads",
+                    MAX_BODY >> 20
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        String::from_utf8(body)
+            .map(Ok)
+            .map_err(|_| bad("the body is not UTF-8 text".into()))
     }
 
     /// A request that got no answer: timeouts and connection failures.

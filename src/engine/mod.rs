@@ -521,8 +521,10 @@ impl Running {
         }
     }
 
-    async fn apply(&self, req: &ApplyRequest, hooks: &mut dyn ApplyHooks) -> ApplyOutcome {
-        let mut planned: Vec<(Option<Box<dyn Device>>, DevicePlan)> = Vec::new();
+    /// Plans every device for apply, keeping each bound device (its session) for the writes.
+    /// A device in a saved plan is planned from the saved desired state.
+    async fn plan_for_apply(&self, req: &ApplyRequest) -> Vec<Planned> {
+        let mut planned: Vec<Planned> = Vec::new();
         let mode = PlanMode {
             force: req.force,
             drift: false,
@@ -540,12 +542,10 @@ impl Running {
                         .as_ref()
                         .as_ref()
                         .and_then(|s| s.devices.iter().find(|d| d.device == device.name()));
-                    let plan = {
-                        let _permit = sem.acquire().await;
-                        match old {
-                            Some(old) => device.plan_saved(old, mode.force).await,
-                            None => device.plan(mode).await,
-                        }
+                    let _permit = sem.acquire().await;
+                    let plan = match old {
+                        Some(old) => device.plan_saved(old, mode.force).await,
+                        None => device.plan(mode).await,
                     };
                     (Some(device), plan)
                 }
@@ -554,6 +554,28 @@ impl Running {
             &mut |p| planned.push(p),
         )
         .await;
+        planned
+    }
+
+    /// Runs the runnable devices' calls, at most `parallelism` devices at once; a device not
+    /// started when a stop is requested is reported with every call skipped.
+    async fn run_writes(&self, runnable: &[&Planned]) -> Vec<DeviceReport> {
+        let (sem, stop) = (&self.sem, &self.stop);
+        let runs = runnable.iter().filter_map(|(d, p)| {
+            let d = d.as_ref()?;
+            Some(async move {
+                let _permit = sem.acquire().await;
+                if stop.requested() {
+                    return crate::apply::not_started(p);
+                }
+                d.apply(p, stop).await
+            })
+        });
+        futures::future::join_all(runs).await
+    }
+
+    async fn apply(&self, req: &ApplyRequest, hooks: &mut dyn ApplyHooks) -> ApplyOutcome {
+        let mut planned = self.plan_for_apply(req).await;
         let mut reports = Vec::new();
         if let Some(saved) = &req.saved {
             for (_, plan) in planned.iter_mut() {
@@ -564,38 +586,23 @@ impl Running {
             planned.iter().map(|(_, p)| p.clone()).collect(),
         ));
         for (_, p) in &planned {
-            if reports.iter().any(|r: &DeviceReport| r.device == p.device) {
-                continue;
-            }
-            if let Some(report) = not_runnable(p) {
+            if !reports.iter().any(|r: &DeviceReport| r.device == p.device)
+                && let Some(report) = not_runnable(p)
+            {
                 reports.push(report);
             }
         }
-        let stop = &self.stop;
-        let runnable: Vec<&(Option<Box<dyn Device>>, DevicePlan)> = planned
+        let runnable: Vec<&Planned> = planned
             .iter()
             .filter(|(d, p)| {
                 d.is_some()
-                    && p.error.is_none()
-                    && !p.safety.blocked
                     && !p.operations.is_empty()
                     && !reports.iter().any(|r| r.device == p.device)
             })
             .collect();
-        let proceed = runnable.is_empty() || stop.requested() || hooks.confirm();
+        let proceed = runnable.is_empty() || self.stop.requested() || hooks.confirm();
         if proceed && !runnable.is_empty() {
-            let sem = &self.sem;
-            let runs = runnable.iter().filter_map(|(d, p)| {
-                let d = d.as_ref()?;
-                Some(async move {
-                    let _permit = sem.acquire().await;
-                    if stop.requested() {
-                        return crate::apply::not_started(p);
-                    }
-                    d.apply(p, stop).await
-                })
-            });
-            reports.extend(futures::future::join_all(runs).await);
+            reports.extend(self.run_writes(&runnable).await);
         }
         futures::future::join_all(planned.iter().filter_map(|(d, _)| d.as_deref()).map(finish))
             .await;
@@ -606,6 +613,10 @@ impl Running {
         ApplyOutcome::Done(reports)
     }
 }
+
+/// A device planned for apply: the bound device (absent when it could not be bound) and its
+/// plan.
+type Planned = (Option<Box<dyn Device>>, DevicePlan);
 
 /// A device whose plan cannot run: why, as its report.
 fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {

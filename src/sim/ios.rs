@@ -249,88 +249,106 @@ fn route(
         return StatusCode::NOT_FOUND.into_response();
     }
     match rest {
-        ["v1", "auth", "token-services"] => match *method {
-            Method::GET => ok_json(json!({
-                "kind": "collection#auth-token",
-                "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token",
-                    "token-id": "********",
-                        "link": format!("{base}/api/v1/auth/token-services/{}",
-                            token_ref(t))})).collect::<Vec<_>>(),
-            })),
-            _ => not_allowed("GET, POST"),
-        },
-        ["v1", "auth", "token-services", id] => match *method {
-            Method::DELETE => {
-                let found = dev.tokens.iter().find(|t| token_ref(t) == *id).cloned();
-                match found {
-                    Some(t) => {
-                        dev.tokens.remove(&t);
-                        no_content()
-                    }
-                    None => error(StatusCode::NOT_FOUND, 404, "no such token"),
-                }
-            }
-            _ => not_allowed("DELETE"),
-        },
+        ["v1", "auth", "token-services"] => tokens(dev, method, None, base),
+        ["v1", "auth", "token-services", id] => tokens(dev, method, Some(id), base),
         ["v1", "dhcp"] => match *method {
-            Method::GET => ok_json(dev.server_answer.clone()),
+            Method::GET => ok_json(with_none(dev.server_answer.clone(), q)),
             Method::PUT => match body.need() {
                 Ok(b) => result(dev.put_server(&b).map(|_| no_content())),
                 Err(r) => r,
             },
             _ => not_allowed("GET, PUT"),
         },
-        ["v1", "dhcp", "pool"] => match *method {
-            Method::GET => ok_json(json!({
-                "kind": "collection#dhcp-server-pool",
-                "items": dev.pool_answers().into_iter().map(|p| with_none(p, q))
-                    .collect::<Vec<_>>(),
-            })),
-            Method::POST => match body.need() {
-                Ok(b) => result(dev.create_pool(&b).map(|name| {
-                    let mut r = StatusCode::CREATED.into_response();
-                    if let Ok(v) = HeaderValue::from_str(&format!("{base}/api/v1/dhcp/pool/{name}"))
-                    {
-                        r.headers_mut().insert("location", v);
-                    }
-                    r
-                })),
-                Err(r) => r,
-            },
-            _ => not_allowed("GET, POST"),
-        },
-        ["v1", "dhcp", "pool", name] => match *method {
-            Method::GET => match dev.pool_answer(name) {
-                Some(p) => ok_json(with_none(p.clone(), q)),
-                None => error(
-                    StatusCode::NOT_FOUND,
-                    404,
-                    &format!("pool {name} does not exist"),
-                ),
-            },
-            Method::PUT => match body.need() {
-                Ok(b) => result(dev.replace_pool(name, &b).map(|_| no_content())),
-                Err(r) => r,
-            },
-            Method::DELETE => result(dev.delete_pool(name).map(|_| no_content())),
-            _ => not_allowed("GET, PUT, DELETE"),
-        },
-        ["v1", "dhcp", "active", "bindings"] => match *method {
-            Method::GET => ok_json(
-                json!({ "kind": "collection#dhcp-server-bindings", "items": dev.bindings() }),
-            ),
-            Method::POST => match body.need() {
-                Ok(b) if b.get("action").and_then(Value::as_str) == Some("clear") => {
-                    dev.auto.clear();
-                    no_content()
-                }
-                Ok(_) => error(StatusCode::BAD_REQUEST, 400, "action: expected \"clear\""),
-                Err(r) => r,
-            },
-            _ => not_allowed("GET, POST"),
-        },
+        ["v1", "dhcp", "pool"] => pools(dev, method, body, base, q),
+        ["v1", "dhcp", "pool", name] => pool(dev, method, name, body, q),
+        ["v1", "dhcp", "active", "bindings"] => bindings(dev, method, body),
         ["v1", "dhcp", "active", "bindings", ip] => binding(dev, method, ip),
         _ => error(StatusCode::NOT_FOUND, 404, "no such resource"),
+    }
+}
+
+/// `/api/v1/auth/token-services` (the list) and `/api/v1/auth/token-services/{id}`.
+fn tokens(dev: &mut DeviceSim, method: &Method, id: Option<&str>, base: &str) -> Response {
+    match (id, method) {
+        (None, &Method::GET) => ok_json(json!({
+            "kind": "collection#auth-token",
+            "items": dev.tokens.iter().map(|t| json!({"kind": "object#auth-token",
+                "token-id": "********",
+                "link": format!("{base}/api/v1/auth/token-services/{}", token_ref(t))}))
+                .collect::<Vec<_>>(),
+        })),
+        (None, _) => not_allowed("GET, POST"),
+        (Some(id), &Method::DELETE) => {
+            let found = dev.tokens.iter().find(|t| token_ref(t) == id).cloned();
+            match found {
+                Some(t) => {
+                    dev.tokens.remove(&t);
+                    no_content()
+                }
+                None => error(StatusCode::NOT_FOUND, 404, "no such token"),
+            }
+        }
+        (Some(_), _) => not_allowed("DELETE"),
+    }
+}
+
+/// `/api/v1/dhcp/pool`: the list, and creation (201 + `Location`).
+fn pools(dev: &mut DeviceSim, method: &Method, body: &Body, base: &str, q: &Quirks) -> Response {
+    match *method {
+        Method::GET => ok_json(json!({
+            "kind": "collection#dhcp-server-pool",
+            "items": dev.pool_answers().into_iter().map(|p| with_none(p, q))
+                .collect::<Vec<_>>(),
+        })),
+        Method::POST => match body.need() {
+            Ok(b) => result(dev.create_pool(&b).map(|name| {
+                let mut r = StatusCode::CREATED.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("{base}/api/v1/dhcp/pool/{name}")) {
+                    r.headers_mut().insert("location", v);
+                }
+                r
+            })),
+            Err(r) => r,
+        },
+        _ => not_allowed("GET, POST"),
+    }
+}
+
+/// `/api/v1/dhcp/pool/{name}`.
+fn pool(dev: &mut DeviceSim, method: &Method, name: &str, body: &Body, q: &Quirks) -> Response {
+    match *method {
+        Method::GET => match dev.pool_answer(name) {
+            Some(p) => ok_json(with_none(p.clone(), q)),
+            None => error(
+                StatusCode::NOT_FOUND,
+                404,
+                &format!("pool {name} does not exist"),
+            ),
+        },
+        Method::PUT => match body.need() {
+            Ok(b) => result(dev.replace_pool(name, &b).map(|_| no_content())),
+            Err(r) => r,
+        },
+        Method::DELETE => result(dev.delete_pool(name).map(|_| no_content())),
+        _ => not_allowed("GET, PUT, DELETE"),
+    }
+}
+
+/// `/api/v1/dhcp/active/bindings`: the list, and `{"action": "clear"}`.
+fn bindings(dev: &mut DeviceSim, method: &Method, body: &Body) -> Response {
+    match *method {
+        Method::GET => {
+            ok_json(json!({ "kind": "collection#dhcp-server-bindings", "items": dev.bindings() }))
+        }
+        Method::POST => match body.need() {
+            Ok(b) if b.get("action").and_then(Value::as_str) == Some("clear") => {
+                dev.auto.clear();
+                no_content()
+            }
+            Ok(_) => error(StatusCode::BAD_REQUEST, 400, "action: expected \"clear\""),
+            Err(r) => r,
+        },
+        _ => not_allowed("GET, POST"),
     }
 }
 

@@ -208,6 +208,55 @@ impl SimHandle {
     }
 }
 
+/// Path segments, percent-decoded as a web server hands them to the application.
+fn decode_path(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// The answer to a request the fault dice struck (nothing was processed).
+fn fault_response(fault: Fault, retry_after: u64) -> Response {
+    match fault {
+        Fault::Status(429) => {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, 429, "too many requests");
+            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                r.headers_mut().insert("retry-after", v);
+            }
+            r
+        }
+        Fault::Status(503) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            503,
+            "service temporarily unavailable",
+        ),
+        Fault::Status(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            500,
+            "internal error (injected fault)",
+        ),
+        Fault::Timeout(_) => error(
+            StatusCode::GATEWAY_TIMEOUT,
+            504,
+            "gateway timeout (injected fault: not processed)",
+        ),
+        Fault::Reset => {
+            // a body that fails at once: the server cuts the connection mid-answer
+            let broken = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
+            });
+            let mut r = Response::new(axum::body::Body::from_stream(broken));
+            *r.status_mut() = StatusCode::OK;
+            r
+        }
+    }
+}
+
 /// Rolls the fault dice for one request.
 fn roll_fault(rng: &mut fastrand::Rng, f: &Faults) -> Option<Fault> {
     let mut roll = |rate: f64| rate > 0.0 && rng.f64() < rate;
@@ -403,16 +452,7 @@ impl Sim {
 
     async fn handle(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         let path = uri.path().to_string();
-        // Path segments are percent-decoded, as a web server hands them to the application.
-        let decoded: Vec<String> = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let decoded = decode_path(&path);
         let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let (device, prefix, rest): (String, String, Vec<&str>) = match segs.as_slice() {
             ["devices", name, rest @ ..] => (
@@ -467,37 +507,7 @@ impl Sim {
         };
         let mut inner = self.lock();
         let response = match fault {
-            Some(Fault::Status(429)) => {
-                let mut r = error(StatusCode::TOO_MANY_REQUESTS, 429, "too many requests");
-                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                    r.headers_mut().insert("retry-after", v);
-                }
-                r
-            }
-            Some(Fault::Status(503)) => error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                503,
-                "service temporarily unavailable",
-            ),
-            Some(Fault::Status(_)) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                500,
-                "internal error (injected fault)",
-            ),
-            Some(Fault::Timeout(_)) => error(
-                StatusCode::GATEWAY_TIMEOUT,
-                504,
-                "gateway timeout (injected fault: not processed)",
-            ),
-            Some(Fault::Reset) => {
-                // a body that fails at once: the server cuts the connection mid-answer
-                let broken = futures::stream::once(async {
-                    Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
-                });
-                let mut r = Response::new(axum::body::Body::from_stream(broken));
-                *r.status_mut() = StatusCode::OK;
-                r
-            }
+            Some(f) => fault_response(f, retry_after),
             None => inner.dispatch(&method, &device, &rest[1..], &headers, &body, &base),
         };
         let token_answer =
