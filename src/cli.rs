@@ -99,10 +99,12 @@ pub enum SchemaKind {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct Select {
-    /// Only devices whose name matches this glob (repeatable).
+    /// Only devices whose name matches this glob, or with a tag matching `tag:GLOB`
+    /// (repeatable).
     #[arg(long = "device", value_name = "GLOB")]
     pub devices: Vec<String>,
-    /// Leave out devices whose name matches this glob (repeatable).
+    /// Leave out devices whose name matches this glob, or with a tag matching `tag:GLOB`
+    /// (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
 }

@@ -18,6 +18,9 @@ pub const INVENTORY_FILE: &str = "dhcpform.yaml";
 pub struct InventoryFile {
     #[serde(default)]
     pub settings: SettingsIn,
+    /// Device fields shared by every entry; an entry's own fields win.
+    #[serde(default)]
+    pub defaults: DefaultsIn,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, DeviceIn>")]
     pub devices: BTreeMap<String, Sp<DeviceIn>>,
@@ -54,28 +57,41 @@ pub struct SafetyIn {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DeviceIn {
-    /// `ios-xe` or `f5-xc`.
-    #[schemars(with = "String")]
-    pub platform: Sp<String>,
+    /// `ios-xe` or `f5-xc` (or from `defaults`).
+    #[schemars(with = "Option<String>")]
+    pub platform: Option<Sp<String>>,
     /// `https://host:port[/prefix]`, `sim://NAME`, or `http://` to a loopback address.
     #[schemars(with = "String")]
     pub url: Sp<String>,
-    #[serde(default)]
-    pub auth: AuthIn,
-    #[serde(default)]
-    pub tls: TlsIn,
+    pub auth: Option<AuthIn>,
+    pub tls: Option<TlsIn>,
     /// Default `devices/<name>.yaml`.
     #[schemars(with = "Option<String>")]
     pub desired: Option<Sp<String>>,
     /// Delete pools the file does not declare (default true).
     pub prune: Option<bool>,
     /// Never deleted or replaced without --force.
-    #[serde(default)]
-    pub protected_pools: Vec<String>,
+    pub protected_pools: Option<Vec<String>>,
     /// F5 XC namespace (default `system`).
     pub namespace: Option<String>,
     /// F5 XC site name.
     pub site: Option<String>,
+    /// Labels for selection: `--device tag:NAME`, `--exclude tag:NAME`.
+    pub tags: Option<Vec<String>>,
+}
+
+/// `defaults:` of the inventory: device fields every entry takes unless it sets its own.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DefaultsIn {
+    #[schemars(with = "Option<String>")]
+    pub platform: Option<Sp<String>>,
+    pub auth: Option<AuthIn>,
+    pub tls: Option<TlsIn>,
+    pub prune: Option<bool>,
+    pub protected_pools: Option<Vec<String>>,
+    pub namespace: Option<String>,
+    pub tags: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
@@ -171,6 +187,7 @@ pub struct DeviceEntry {
     pub protected_pools: Vec<String>,
     pub namespace: String,
     pub site: String,
+    pub tags: Vec<String>,
     pub span: SourceSpan,
 }
 
@@ -267,8 +284,8 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
             return None;
         }
     };
-    let parsed: InventoryFile = match file.parse() {
-        Ok(p) => p,
+    let parsed: InventoryFile = match file.parse::<crate::manifest::xkeys::SkipX<InventoryFile>>() {
+        Ok(p) => p.0,
         Err(d) => {
             diags.push(d);
             return None;
@@ -279,7 +296,7 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
     let devices = parsed
         .devices
         .iter()
-        .filter_map(|(name, dev)| lower_device(root, name, dev, &mut lw))
+        .filter_map(|(name, dev)| lower_device(root, name, dev, &parsed.defaults, &mut lw))
         .collect();
     Some(Inventory {
         root: root.to_path_buf(),
@@ -397,11 +414,11 @@ fn missing_auth(platform: Option<Platform>, auth: &AuthIn) -> Vec<&'static str> 
 fn check_auth(
     name: &str,
     platform: Option<Platform>,
-    d: &DeviceIn,
+    auth: &AuthIn,
     span: SourceSpan,
     lw: &mut Lowerer,
 ) {
-    let missing = missing_auth(platform, &d.auth);
+    let missing = missing_auth(platform, auth);
     if missing.is_empty() {
         return;
     }
@@ -447,7 +464,11 @@ fn check_env_names(device: &str, auth: &AuthIn, device_span: SourceSpan, lw: &mu
         };
         let text = lw.file.text();
         let from = device_span.offset().min(text.len());
-        let found = text[from..].find(v).map(|o| from + o);
+        // the value may come from `defaults:`, before the entry
+        let found = text[from..]
+            .find(v)
+            .map(|o| from + o)
+            .or_else(|| text.find(v));
         let (source, at) = match found {
             Some(o) => {
                 let mut masked = String::with_capacity(text.len());
@@ -490,11 +511,26 @@ fn lower_device(
     root: &Path,
     name: &str,
     dev: &Sp<DeviceIn>,
+    defaults: &DefaultsIn,
     lw: &mut Lowerer,
 ) -> Option<DeviceEntry> {
     let span = lw.span(dev);
     let d = &dev.value;
-    let platform = lower_platform(&d.platform, lw);
+    // An entry's own fields win over `defaults:`, each field whole.
+    let platform = match d.platform.as_ref().or(defaults.platform.as_ref()) {
+        Some(p) => lower_platform(p, lw),
+        None => {
+            lw.error_help(
+                span,
+                format!("device `{name}` has no platform"),
+                "no platform",
+                "add `platform: ios-xe` or `platform: f5-xc` here or under `defaults:`",
+            );
+            None
+        }
+    };
+    let auth = d.auth.clone().or(defaults.auth.clone()).unwrap_or_default();
+    let tls = d.tls.clone().or(defaults.tls.clone()).unwrap_or_default();
     let endpoint = match parse_endpoint(&d.url.value) {
         Ok(e) => Some(e),
         Err(msg) => {
@@ -519,9 +555,9 @@ fn lower_device(
                 `desired`",
         );
     }
-    check_env_names(name, &d.auth, span, lw);
+    check_env_names(name, &auth, span, lw);
     if !matches!(endpoint, Some(Endpoint::Sim(_))) {
-        check_auth(name, platform, d, span, lw);
+        check_auth(name, platform, &auth, span, lw);
     }
     if platform == Some(Platform::F5Xc) && d.site.as_deref().is_none_or(str::is_empty) {
         lw.error(
@@ -530,7 +566,7 @@ fn lower_device(
             "missing site",
         );
     }
-    if let Some(ca) = &d.tls.ca_file
+    if let Some(ca) = &tls.ca_file
         && !root.join(ca).is_file()
     {
         lw.error(
@@ -539,25 +575,32 @@ fn lower_device(
             "missing CA file",
         );
     }
+    let pick = |own: &Option<Vec<String>>, shared: &Option<Vec<String>>| {
+        own.clone().or(shared.clone()).unwrap_or_default()
+    };
     Some(DeviceEntry {
         name: name.to_string(),
         platform: platform?,
         endpoint: endpoint?,
-        auth: d.auth.clone(),
+        auth,
         tls: TlsIn {
-            ca_file: d
-                .tls
+            ca_file: tls
                 .ca_file
                 .as_ref()
                 .map(|f| root.join(f).to_string_lossy().into_owned()),
-            insecure_skip_verify: d.tls.insecure_skip_verify,
+            insecure_skip_verify: tls.insecure_skip_verify,
         },
         desired,
         desired_display: desired_rel,
-        prune: d.prune.unwrap_or(true),
-        protected_pools: d.protected_pools.clone(),
-        namespace: d.namespace.clone().unwrap_or_else(|| "system".into()),
+        prune: d.prune.or(defaults.prune).unwrap_or(true),
+        protected_pools: pick(&d.protected_pools, &defaults.protected_pools),
+        namespace: d
+            .namespace
+            .clone()
+            .or(defaults.namespace.clone())
+            .unwrap_or_else(|| "system".into()),
         site: d.site.clone().unwrap_or_default(),
+        tags: pick(&d.tags, &defaults.tags),
         span,
     })
 }

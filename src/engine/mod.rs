@@ -166,7 +166,11 @@ impl Engine {
             let errors = diags.errors();
             return (Err(EngineError::Invalid { errors }), diags);
         };
-        let names: Vec<&str> = repo.devices.iter().map(|(e, _)| e.name.as_str()).collect();
+        let names: Vec<(&str, &[String])> = repo
+            .devices
+            .iter()
+            .map(|(e, _)| (e.name.as_str(), e.tags.as_slice()))
+            .collect();
         let selected = match select::select(&names, &opts.selection) {
             Ok(s) => s,
             Err(e) => return (Err(e.into()), diags),

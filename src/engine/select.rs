@@ -1,4 +1,5 @@
-//! Which devices a run works on: `--device`/`--exclude` globs and stable shards.
+//! Which devices a run works on: `--device`/`--exclude` globs on names or, written
+//! `tag:GLOB`, on tags, and stable shards.
 
 /// The selection a command asks for.
 #[derive(Debug, Clone, Default)]
@@ -19,10 +20,35 @@ pub enum SelectError {
     NoMatch(String),
 }
 
-fn globs(pats: &[String]) -> Result<Option<globset::GlobSet>, SelectError> {
-    if pats.is_empty() {
-        return Ok(None);
+/// Name globs and tag globs of a pattern list; `None` when the list is empty.
+struct Patterns {
+    names: globset::GlobSet,
+    tags: globset::GlobSet,
+}
+
+impl Patterns {
+    fn new(pats: &[String]) -> Result<Option<Patterns>, SelectError> {
+        if pats.is_empty() {
+            return Ok(None);
+        }
+        let (tags, names): (Vec<String>, Vec<String>) =
+            pats.iter().cloned().partition(|p| p.starts_with("tag:"));
+        let tags: Vec<String> = tags
+            .iter()
+            .map(|t| t.trim_start_matches("tag:").to_string())
+            .collect();
+        Ok(Some(Patterns {
+            names: globs(&names)?,
+            tags: globs(&tags)?,
+        }))
     }
+
+    fn matches(&self, name: &str, tags: &[String]) -> bool {
+        self.names.is_match(name) || tags.iter().any(|t| self.tags.is_match(t))
+    }
+}
+
+fn globs(pats: &[String]) -> Result<globset::GlobSet, SelectError> {
     let mut b = globset::GlobSetBuilder::new();
     for p in pats {
         let glob = globset::Glob::new(p).map_err(|e| SelectError::BadPattern {
@@ -31,25 +57,26 @@ fn globs(pats: &[String]) -> Result<Option<globset::GlobSet>, SelectError> {
         })?;
         b.add(glob);
     }
-    b.build().map(Some).map_err(|e| SelectError::BadPattern {
+    b.build().map_err(|e| SelectError::BadPattern {
         pattern: pats.join(", "),
         detail: e.to_string(),
     })
 }
 
-/// The positions (into `names`) of the selected devices, in name order.
-pub fn select(names: &[&str], sel: &Selection) -> Result<Vec<usize>, SelectError> {
-    let include = globs(&sel.devices)?;
-    let exclude = globs(&sel.excludes)?;
-    let mut out: Vec<usize> = (0..names.len())
+/// The positions (into `devices`, each a name and its tags) of the selected devices, in name
+/// order.
+pub fn select(devices: &[(&str, &[String])], sel: &Selection) -> Result<Vec<usize>, SelectError> {
+    let include = Patterns::new(&sel.devices)?;
+    let exclude = Patterns::new(&sel.excludes)?;
+    let mut out: Vec<usize> = (0..devices.len())
         .filter(|i| {
-            let name = names[*i];
-            include.as_ref().is_none_or(|g| g.is_match(name))
-                && exclude.as_ref().is_none_or(|g| !g.is_match(name))
+            let (name, tags) = devices[*i];
+            include.as_ref().is_none_or(|p| p.matches(name, tags))
+                && exclude.as_ref().is_none_or(|p| !p.matches(name, tags))
                 && sel.shard.is_none_or(|(i, n)| shard_of(name, n) == i)
         })
         .collect();
-    out.sort_by(|a, b| names[*a].cmp(names[*b]));
+    out.sort_by(|a, b| devices[*a].0.cmp(devices[*b].0));
     if out.is_empty() && !sel.devices.is_empty() {
         return Err(SelectError::NoMatch(sel.devices.join(", ")));
     }
@@ -68,9 +95,41 @@ pub fn shard_of(name: &str, n: u32) -> u32 {
 mod tests {
     use super::*;
 
+    fn untagged<'a>(names: &[&'a str]) -> Vec<(&'a str, &'static [String])> {
+        names.iter().map(|n| (*n, &[][..])).collect()
+    }
+
+    #[test]
+    fn tags_select_and_exclude_and_combine_with_names() {
+        let emea = vec!["branch".to_string(), "emea".to_string()];
+        let apac = vec!["branch".to_string(), "apac".to_string()];
+        let lab = vec!["lab".to_string()];
+        let devices: Vec<(&str, &[String])> =
+            vec![("b1", &emea), ("b2", &apac), ("l1", &lab), ("core", &[])];
+        let sel = |d: &[&str], e: &[&str]| Selection {
+            devices: d.iter().map(|s| s.to_string()).collect(),
+            excludes: e.iter().map(|s| s.to_string()).collect(),
+            shard: None,
+        };
+        assert_eq!(
+            select(&devices, &sel(&["tag:branch"], &[])).unwrap(),
+            vec![0, 1]
+        );
+        assert_eq!(
+            select(&devices, &sel(&["tag:branch"], &["tag:apac"])).unwrap(),
+            vec![0]
+        );
+        assert_eq!(
+            select(&devices, &sel(&["tag:lab", "core"], &[])).unwrap(),
+            vec![3, 2]
+        );
+        assert_eq!(select(&devices, &sel(&[], &["tag:*"])).unwrap(), vec![3]);
+        assert!(select(&devices, &sel(&["tag:nope"], &[])).is_err());
+    }
+
     #[test]
     fn globs_and_excludes_combine_and_the_result_is_in_name_order() {
-        let names = ["r2", "r1", "lab", "r10"];
+        let names = untagged(&["r2", "r1", "lab", "r10"]);
         let sel = Selection {
             devices: vec!["r*".into()],
             excludes: vec!["r10".into()],
@@ -83,6 +142,7 @@ mod tests {
     fn shards_partition_the_devices() {
         let names: Vec<String> = (0..50).map(|i| format!("d{i}")).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let refs = untagged(&refs);
         let mut all = vec![];
         for i in 1..=3 {
             let sel = Selection {
@@ -102,7 +162,7 @@ mod tests {
             ..Selection::default()
         };
         assert!(matches!(
-            select(&["r1"], &sel),
+            select(&untagged(&["r1"]), &sel),
             Err(SelectError::NoMatch(_))
         ));
     }

@@ -15,8 +15,8 @@ pub struct F5XcFile {
 }
 
 pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Expect> {
-    let parsed: F5XcFile = match file.parse() {
-        Ok(p) => p,
+    let parsed: F5XcFile = match file.parse::<crate::manifest::xkeys::SkipX<F5XcFile>>() {
+        Ok(p) => p.0,
         Err(d) => {
             diags.push(d);
             return None;

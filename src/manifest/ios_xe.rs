@@ -118,8 +118,8 @@ pub struct Lowered {
 /// Parses and lowers an `ios-xe` file. `None` when the file could not be parsed at all; the
 /// diagnostics say why.
 pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Lowered> {
-    let parsed: IosXeFile = match file.parse() {
-        Ok(p) => p,
+    let parsed: IosXeFile = match file.parse::<crate::manifest::xkeys::SkipX<IosXeFile>>() {
+        Ok(p) => p.0,
         Err(d) => {
             diags.push(d);
             return None;
