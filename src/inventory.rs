@@ -21,6 +21,10 @@ pub struct InventoryFile {
     /// Device fields shared by every entry; an entry's own fields win.
     #[serde(default)]
     pub defaults: DefaultsIn,
+    /// Named pool settings (`lease-duration`, `options`) that pools use with `profile: NAME`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::manifest::ios_xe::ProfileIn>")]
+    pub profiles: BTreeMap<String, Sp<crate::manifest::ios_xe::ProfileIn>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, DeviceIn>")]
     pub devices: BTreeMap<String, Sp<DeviceIn>>,
@@ -197,6 +201,8 @@ pub struct Inventory {
     pub file: SourceFile,
     pub settings: Settings,
     pub devices: Vec<DeviceEntry>,
+    /// `profiles:`, lowered; their problems are reported with the pools that use them.
+    pub profiles: crate::manifest::ios_xe::Profiles,
 }
 
 /// `30s`, `500ms`, `2m`, or a bare number of seconds.
@@ -291,6 +297,16 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
             return None;
         }
     };
+    let profiles = parsed
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.clone(),
+                crate::manifest::ios_xe::lower_profile(&file, p),
+            )
+        })
+        .collect();
     let mut lw = Lowerer::new(&file, diags);
     let settings = lower_settings(&parsed.settings, &mut lw);
     let devices = parsed
@@ -303,6 +319,7 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
         file,
         settings,
         devices,
+        profiles,
     })
 }
 

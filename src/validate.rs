@@ -43,6 +43,8 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     // The entries move into `devices`, beside their desired state, and are not kept twice.
     let entries = std::mem::take(&mut inventory.devices);
     let mut devices = Vec::new();
+    // profile -> the first pool that uses it, and its file
+    let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();
     for dev in entries {
         if !dev.desired.is_file() {
             continue; // already reported by the inventory
@@ -56,7 +58,11 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
         };
         match dev.platform {
             Platform::IosXe => {
-                if let Some(lowered) = ios_xe::load(&file, &mut diags) {
+                if let Some(lowered) = ios_xe::load_with(&file, &mut diags, &inventory.profiles) {
+                    for (pool, profile) in &lowered.profile_uses {
+                        uses.entry(profile.clone())
+                            .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
+                    }
                     check_ios_xe(&file, &lowered, &mut diags);
                     check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
@@ -74,6 +80,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
             }
         }
     }
+    report_profiles(&mut inventory, &uses, &mut diags);
     diags
         .0
         .sort_by_key(|d| (d.source.name().to_string(), d.span.offset()));
@@ -83,6 +90,25 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
 
 fn span(spans: &Spans, path: &str) -> SourceSpan {
     spans.get(path).copied().unwrap_or_else(|| (0, 0).into())
+}
+
+/// Problems in the profiles' values, at their lines in the inventory, each naming a pool that
+/// uses the profile (the diagnostics of an unused profile say so).
+fn report_profiles(
+    inventory: &mut Inventory,
+    uses: &BTreeMap<String, (String, String)>,
+    diags: &mut Diags,
+) {
+    for (name, profile) in inventory.profiles.iter_mut() {
+        let user = match uses.get(name) {
+            Some((pool, file)) => format!("in profile `{name}`, used by pool `{pool}` of {file}"),
+            None => format!("in profile `{name}`, which no pool uses"),
+        };
+        for mut d in std::mem::take(&mut profile.diags) {
+            d.message = format!("{} ({user})", d.message);
+            diags.push(d);
+        }
+    }
 }
 
 /// A protected pool the desired file does not declare (a warning: it may exist on the device
@@ -115,6 +141,15 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
     }
 }
 
+/// A diagnostic at a place that may be in another file (a value from a profile).
+fn located(
+    (file, span): (SourceFile, SourceSpan),
+    message: impl Into<String>,
+    label: impl Into<String>,
+) -> Diag {
+    Diag::at(&file, span, message, label)
+}
+
 /// Cross-field rules of an IOS XE file.
 pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
     // With pools unmanaged the file cannot know which pools exist: nothing to cross-check.
@@ -125,21 +160,23 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
         .iter()
         .filter_map(|(n, p)| p.kind.network().map(|net| (n, net)))
         .collect();
-    let at = |path: String| span(&l.spans, &path);
+    let at = |path: String| match l.foreign.get(&path) {
+        Some((f, s)) => (f.clone(), *s),
+        None => (file.clone(), span(&l.spans, &path)),
+    };
     let exclusions = l.config.server.as_ref().map(|s| &s.excluded_addresses);
-    check_overlaps(file, &dynamic, &at, diags);
-    check_manual(file, pools, &dynamic, exclusions, &at, diags);
-    check_gateways(file, pools, &at, diags);
+    check_overlaps(&dynamic, &at, diags);
+    check_manual(pools, &dynamic, exclusions, &at, diags);
+    check_gateways(pools, &at, diags);
     if let Some(ex) = exclusions {
-        check_exclusions(file, ex, &dynamic, &at, diags);
+        check_exclusions(ex, &dynamic, &at, diags);
     }
 }
 
 /// Overlapping dynamic pools (sorted by network start: each overlaps a neighbour).
 fn check_overlaps(
-    file: &SourceFile,
     dynamic: &[(&String, ipnet::Ipv4Net)],
-    at: &dyn Fn(String) -> SourceSpan,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {
     let mut sorted = dynamic.to_vec();
@@ -152,8 +189,7 @@ fn check_overlaps(
                 break;
             }
             diags.push(
-                Diag::at(
-                    file,
+                located(
                     at(format!("pools/{b}/network")),
                     format!("dynamic pools `{b}` ({nb}) and `{a}` ({na}) overlap"),
                     "overlaps another pool",
@@ -169,11 +205,10 @@ fn check_overlaps(
 /// Manual bindings: one address and one MAC bound once; a warning when a dynamic pool can
 /// hand the address out too.
 fn check_manual(
-    file: &SourceFile,
     pools: &BTreeMap<String, crate::model::Pool>,
     dynamic: &[(&String, ipnet::Ipv4Net)],
     exclusions: Option<&std::collections::BTreeSet<crate::model::AddrRange>>,
-    at: &dyn Fn(String) -> SourceSpan,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {
     let mut by_ip: BTreeMap<std::net::Ipv4Addr, &String> = BTreeMap::new();
@@ -183,16 +218,14 @@ fn check_manual(
             continue;
         };
         if let Some(other) = by_ip.insert(*host, name) {
-            diags.push(Diag::at(
-                file,
+            diags.push(located(
                 at(format!("pools/{name}/host")),
                 format!("manual bindings `{other}` and `{name}` both bind {host}"),
                 "address bound twice",
             ));
         }
         if let Some(other) = by_mac.insert(*mac, name) {
-            diags.push(Diag::at(
-                file,
+            diags.push(located(
                 at(format!("pools/{name}/mac")),
                 format!("manual bindings `{other}` and `{name}` both bind MAC {mac}"),
                 "MAC bound twice",
@@ -203,8 +236,7 @@ fn check_manual(
             && !excluded
         {
             diags.push(
-                Diag::at(
-                    file,
+                located(
                     at(format!("pools/{name}/host")),
                     format!(
                         "{host} of manual binding `{name}` can also be handed out by dynamic \
@@ -223,9 +255,8 @@ fn check_manual(
 
 /// Default gateways inside their dynamic pool's network.
 fn check_gateways(
-    file: &SourceFile,
     pools: &BTreeMap<String, crate::model::Pool>,
-    at: &dyn Fn(String) -> SourceSpan,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {
     for (name, pool) in pools {
@@ -235,8 +266,7 @@ fn check_gateways(
         for (i, gw) in pool.options.default_gateway.iter().enumerate() {
             if !network.contains(gw) {
                 diags.push(
-                    Diag::at(
-                        file,
+                    located(
                         at(format!("pools/{name}/gateway/{i}")),
                         format!(
                             "default gateway {gw} is outside pool `{name}`'s network {network}"
@@ -252,17 +282,15 @@ fn check_gateways(
 
 /// Exclusions that no dynamic pool covers (a warning).
 fn check_exclusions(
-    file: &SourceFile,
     ex: &std::collections::BTreeSet<crate::model::AddrRange>,
     dynamic: &[(&String, ipnet::Ipv4Net)],
-    at: &dyn Fn(String) -> SourceSpan,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {
     for r in ex {
         if !dynamic.iter().any(|(_, n)| r.overlaps_net(n)) {
             diags.push(
-                Diag::at(
-                    file,
+                located(
                     at(format!("server/excluded/{r}")),
                     format!("exclusion {r} lies outside every dynamic pool"),
                     "excludes nothing",
