@@ -168,6 +168,10 @@ pub enum Command {
         /// With --write: replace an existing desired file (its comments and `expect:` are lost).
         #[arg(long, requires = "write")]
         force: bool,
+        /// Write `profile: NAME` for pools whose settings match this profile of the inventory,
+        /// and only their own remaining fields.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Active bindings (IOS XE) and leases (F5 XC) with pool utilisation.
     #[command(args_conflicts_with_subcommands = true)]

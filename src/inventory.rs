@@ -13,6 +13,7 @@ use std::time::Duration;
 pub const INVENTORY_FILE: &str = "dhcpform.yaml";
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("patternProperties" = {"^x-": {}}))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 /// The dhcpform inventory: settings and devices.
 pub struct InventoryFile {

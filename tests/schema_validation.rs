@@ -107,7 +107,7 @@ fn example_files_follow_their_schemas() {
     let inventory = schema("inventory");
     let (ios, f5) = (schema("ios-xe"), schema("f5-xc"));
     let mut checked = 0;
-    for repo in ["acme", "quickstart"] {
+    for repo in ["acme", "quickstart", "fleet"] {
         let dir = root.join(repo);
         let inv_text = std::fs::read_to_string(dir.join("dhcpform.yaml")).unwrap();
         let inv: Value = serde_saphyr::from_str(&inv_text).unwrap();
@@ -126,5 +126,5 @@ fn example_files_follow_their_schemas() {
             checked += 1;
         }
     }
-    assert!(checked >= 6, "{checked} device files");
+    assert!(checked >= 12, "{checked} device files");
 }

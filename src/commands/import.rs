@@ -5,13 +5,22 @@ use super::{Exit, Printer};
 use crate::engine::ImportTarget;
 use std::path::Path;
 
-pub fn run(
-    p: &Printer,
-    dir: &Path,
-    device: &str,
-    write: bool,
-    force: bool,
-) -> Result<Exit, miette::Report> {
+pub struct ImportArgs<'a> {
+    pub dir: &'a Path,
+    pub device: &'a str,
+    pub write: bool,
+    pub force: bool,
+    pub profile: Option<&'a str>,
+}
+
+pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
+    let ImportArgs {
+        dir,
+        device,
+        write,
+        force,
+        profile,
+    } = a;
     let (target, diags) = ImportTarget::load(dir, device, p.logger());
     let target = match target {
         Ok(t) => t,
@@ -20,6 +29,14 @@ pub fn run(
             return Err(miette::Report::new(e));
         }
     };
+    let profile = profile
+        .map(|name| {
+            target
+                .profile(name)
+                .map(|pr| (name.to_string(), pr.clone()))
+        })
+        .transpose()
+        .map_err(miette::Report::new)?;
     let (path, display) = target.desired_path();
     let (path, display) = (path.to_path_buf(), display.to_string());
     if write && !force && path.exists() {
@@ -36,7 +53,8 @@ pub fn run(
         "# yaml-language-server: $schema=../schemas/ios-xe.schema.json\n# imported from device \
             {device} by dhcpform import\n"
     );
-    let text = crate::manifest::ios_xe::render(&config, &header);
+    let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
+    let text = crate::manifest::ios_xe::render_with(&config, &header, profile);
     if !write {
         p.out(&text);
         return Ok(Exit::Ok);

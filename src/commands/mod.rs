@@ -46,7 +46,17 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
             device,
             write,
             force,
-        } => import::run(&p, &dir, &device, write, force),
+            profile,
+        } => import::run(
+            &p,
+            import::ImportArgs {
+                dir: &dir,
+                device: &device,
+                write,
+                force,
+                profile: profile.as_deref(),
+            },
+        ),
         Command::Leases {
             action: Some(action),
             ..

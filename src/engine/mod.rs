@@ -55,6 +55,8 @@ pub enum EngineError {
         platform: Platform,
         what: &'static str,
     },
+    #[error("profile `{name}`: {hint}")]
+    BadProfile { name: String, hint: String },
     #[error("the saved plan names device `{0}`, which the inventory does not have")]
     SavedPlanDevice(String),
     #[error(transparent)]
@@ -717,6 +719,28 @@ impl ImportTarget {
             }),
             Diags::default(),
         )
+    }
+
+    /// A profile of the inventory, for `import --profile`; it must be known and valid.
+    pub fn profile(&self, name: &str) -> Result<&crate::manifest::ios_xe::Profile, EngineError> {
+        let profiles = &self.inventory.profiles;
+        match profiles.get(name) {
+            Some(p) if p.diags.is_empty() => Ok(p),
+            Some(_) => Err(EngineError::BadProfile {
+                name: name.into(),
+                hint: "it has invalid values: run dhcpform validate".into(),
+            }),
+            None => Err(EngineError::BadProfile {
+                name: name.into(),
+                hint: match crate::manifest::diag::nearest(
+                    name,
+                    profiles.keys().map(String::as_str),
+                ) {
+                    Some(n) => format!("the inventory has no such profile; did you mean `{n}`?"),
+                    None => "the inventory has no such profile".into(),
+                },
+            }),
+        }
     }
 
     /// Where `import --write` writes, and how to name it.

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("patternProperties" = {"^x-": {}}))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 /// Expectations on the DHCP leases of one F5 Distributed Cloud site.
 pub struct F5XcFile {

@@ -13,6 +13,7 @@ use std::fmt::Write;
 pub const MAX_LIST: usize = 8;
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("patternProperties" = {"^x-": {}}))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 /// Desired DHCP state of one Cisco IOS XE device.
 pub struct IosXeFile {
@@ -697,11 +698,47 @@ pub fn render_server(out: &mut String, s: &Server, indent: &str) {
 
 /// Renders one pool's body (below its name) in the file format.
 pub fn render_pool(out: &mut String, p: &Pool, indent: &str) {
+    render_pool_with(out, p, indent, None);
+}
+
+/// Whether a pool's settings equal every setting the profile gives (so `profile: NAME` and
+/// the pool's other fields lower back to the same pool).
+pub fn matches_profile(p: &Pool, profile: &Profile) -> bool {
+    if let (PoolKind::Dynamic { lease, .. }, Some(pl)) = (&p.kind, profile.lease)
+        && *lease != pl
+    {
+        return false;
+    }
+    let (o, po) = (&p.options, &profile.options);
+    profile.given.iter().all(|key| match *key {
+        "domain-name" => o.domain_name == po.domain_name,
+        "default-gateway" => o.default_gateway == po.default_gateway,
+        "dns-servers" => o.dns_servers == po.dns_servers,
+        "netbios-name-servers" => o.netbios_name_servers == po.netbios_name_servers,
+        "netbios-node-type" => o.netbios_node_type == po.netbios_node_type,
+        _ => true,
+    })
+}
+
+/// A pool as YAML; with a profile it matches, `profile: NAME` stands for what the profile gives.
+pub fn render_pool_with(
+    out: &mut String,
+    p: &Pool,
+    indent: &str,
+    profile: Option<(&str, &Profile)>,
+) {
+    let profile = profile.filter(|(_, pr)| matches_profile(p, pr));
+    if let Some((name, _)) = profile {
+        let _ = writeln!(out, "{indent}profile: {}", yaml_str(name));
+    }
+    let from_profile = |key: &str| profile.is_some_and(|(_, pr)| pr.given.contains(key));
     match &p.kind {
         PoolKind::Dynamic { network, lease } => {
             let _ = writeln!(out, "{indent}dynamic:");
             let _ = writeln!(out, "{indent}  address-range: {network}");
-            let _ = writeln!(out, "{indent}  lease-duration: {lease}");
+            if profile.is_none_or(|(_, pr)| pr.lease.is_none()) {
+                let _ = writeln!(out, "{indent}  lease-duration: {lease}");
+            }
         }
         PoolKind::Manual {
             host,
@@ -717,30 +754,48 @@ pub fn render_pool(out: &mut String, p: &Pool, indent: &str) {
         }
     }
     let o = &p.options;
-    if *o == PoolOptions::default() {
-        return;
-    }
-    let _ = writeln!(out, "{indent}options:");
-    if let Some(d) = &o.domain_name {
-        let _ = writeln!(out, "{indent}  domain-name: {}", yaml_str(d));
+    let mut lines = String::new();
+    if let Some(d) = o
+        .domain_name
+        .as_ref()
+        .filter(|_| !from_profile("domain-name"))
+    {
+        let _ = writeln!(lines, "{indent}  domain-name: {}", yaml_str(d));
     }
     for (key, list) in [
         ("default-gateway", &o.default_gateway),
         ("dns-servers", &o.dns_servers),
         ("netbios-name-servers", &o.netbios_name_servers),
     ] {
-        if !list.is_empty() {
+        if !list.is_empty() && !from_profile(key) {
             let items: Vec<String> = list.iter().map(|a| a.to_string()).collect();
-            let _ = writeln!(out, "{indent}  {key}: [{}]", items.join(", "));
+            let _ = writeln!(lines, "{indent}  {key}: [{}]", items.join(", "));
         }
     }
-    if let Some(n) = &o.netbios_node_type {
-        let _ = writeln!(out, "{indent}  netbios-node-type: {n}");
+    if let Some(n) = o
+        .netbios_node_type
+        .as_ref()
+        .filter(|_| !from_profile("netbios-node-type"))
+    {
+        let _ = writeln!(lines, "{indent}  netbios-node-type: {n}");
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(out, "{indent}options:");
+        out.push_str(&lines);
     }
 }
 
 /// Renders a whole desired-state file for a configuration.
 pub fn render(config: &DeviceConfig, header: &str) -> String {
+    render_with(config, header, None)
+}
+
+/// `render`, writing `profile: NAME` for the pools that match the profile.
+pub fn render_with(
+    config: &DeviceConfig,
+    header: &str,
+    profile: Option<(&str, &Profile)>,
+) -> String {
     let mut out = String::new();
     out.push_str(header);
     if let Some(s) = &config.server {
@@ -754,7 +809,7 @@ pub fn render(config: &DeviceConfig, header: &str) -> String {
             out.push_str("pools:\n");
             for (name, p) in pools {
                 let _ = writeln!(out, "  {}:", yaml_str(name));
-                render_pool(&mut out, p, "    ");
+                render_pool_with(&mut out, p, "    ", profile);
             }
         }
     }

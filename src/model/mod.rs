@@ -52,6 +52,14 @@ impl PoolKind {
     pub fn is_dynamic(&self) -> bool {
         matches!(self, PoolKind::Dynamic { .. })
     }
+    /// The lease duration of a dynamic pool.
+    pub fn lease(&self) -> Option<LeaseDuration> {
+        match self {
+            PoolKind::Dynamic { lease, .. } => Some(*lease),
+            PoolKind::Manual { .. } => None,
+        }
+    }
+
     pub fn network(&self) -> Option<ipnet::Ipv4Net> {
         match self {
             PoolKind::Dynamic { network, .. } => Some(*network),
