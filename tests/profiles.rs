@@ -342,3 +342,31 @@ proptest! {
         prop_assert_eq!(a.live_digest, b.live_digest);
     }
 }
+
+#[test]
+fn x_keys_hold_anchors_in_every_file_and_other_unknown_keys_still_fail() {
+    let repo = Repo::new(
+        "x-common: &common { platform: ios-xe }\ndevices:\n  r1: { <<: *common, url: sim://r1 }\n",
+    );
+    repo.desired(
+        "r1",
+        "x-opts: &opts { domain-name: corp.example.com }\npools:\n  a:\n    \
+         dynamic: { address-range: 10.0.0.0/24 }\n    options: { <<: *opts, dns-servers: [] }\n",
+    );
+    let v = run(&["validate"], repo.path());
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    let (loaded, _) = load_repo(repo.path());
+    let Desired::IosXe(d) = &loaded.unwrap().devices[0].1 else {
+        panic!()
+    };
+    let a = &d.config.pools.as_ref().unwrap()["a"];
+    assert_eq!(
+        a.options.domain_name.as_deref(),
+        Some("corp.example.com"),
+        "merged"
+    );
+    repo.write("devices/r1.yaml", "y-opts: 1\npools: {}\n");
+    let v = run(&["validate"], repo.path());
+    assert_eq!(v.code, 1);
+    assert!(v.stderr.contains("unknown key `y-opts`"), "{}", v.stderr);
+}
