@@ -57,6 +57,9 @@ pub struct SafetyIn {
     pub max_update_percent: Option<Sp<u8>>,
     /// The percentage gates apply from this many live pools (default 10).
     pub min_existing: Option<usize>,
+    /// Active automatic bindings a plan may take addresses from before it is blocked
+    /// (default 0).
+    pub max_affected_clients: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -121,6 +124,8 @@ pub struct Safety {
     pub max_delete_percent: u8,
     pub max_update_percent: u8,
     pub min_existing: usize,
+    /// Active automatic bindings a device's plan may take addresses from (default 0).
+    pub max_affected_clients: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +146,7 @@ impl Default for Settings {
                 max_delete_percent: 30,
                 max_update_percent: 30,
                 min_existing: 10,
+                max_affected_clients: 0,
             },
         }
     }
@@ -382,6 +388,9 @@ fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
         }
         if let Some(m) = safety.min_existing {
             d.min_existing = m;
+        }
+        if let Some(m) = safety.max_affected_clients {
+            d.max_affected_clients = m;
         }
     }
     settings

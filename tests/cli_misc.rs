@@ -224,6 +224,7 @@ fn markdown_is_capped_with_a_note() {
                     ),
                     fields: vec![],
                     reason: None,
+                    impact: None,
                 })
                 .collect();
             d
@@ -237,7 +238,7 @@ fn markdown_is_capped_with_a_note() {
         out.len()
     );
     assert!(
-        out.contains("| `dev-399` | 5 | 0 | 0 | changes |"),
+        out.contains("| `dev-399` | 5 | 0 | 0 | 0 | changes |"),
         "the summary table lists every device"
     );
     assert!(

@@ -123,6 +123,12 @@ impl IosXeDevice {
             force: mode.force,
         };
         let mut plan = plan::plan_ios_xe(&self.name, desired, &live, &policy);
+        // Whom it hurts: the bindings are read only when a change can take addresses away.
+        if plan::needs_bindings(&plan, &live, desired) {
+            let read = self.client.bindings().await.map_err(|e| e.to_string());
+            let read = read.as_deref().map_err(String::clone);
+            plan::attach_impact(&mut plan, &live, desired, read, &policy);
+        }
         if mode.drift
             && let Some(max) = self.desired.expect.max_utilization
         {

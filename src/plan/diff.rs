@@ -165,6 +165,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
             after: Some(to_value(d)),
             fields: server_fields(&live.server, d),
             reason: None,
+            impact: None,
         });
     }
     if let Some(dp) = &desired.pools {
@@ -178,6 +179,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
                     after: Some(to_value(a)),
                     fields: vec![],
                     reason: None,
+                    impact: None,
                 }),
                 (Some(b), Some(a)) if a != b => {
                     let kind_changes = a.kind.is_dynamic() != b.kind.is_dynamic();
@@ -193,6 +195,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
                         fields: pool_fields(b, a),
                         reason: kind_changes
                             .then(|| "the pool changes between dynamic and manual".to_string()),
+                        impact: None,
                     })
                 }
                 (Some(b), None) if prune => Some(Change {
@@ -202,6 +205,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
                     after: None,
                     fields: vec![],
                     reason: None,
+                    impact: None,
                 }),
                 (Some(_), None) => {
                     out.unmanaged.push(name.clone());

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod expect;
+pub mod impact;
 pub mod order;
 pub mod safety;
 pub mod saved;
@@ -250,6 +251,9 @@ pub struct Change {
     /// Why a change is a replacement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The active bindings this change takes addresses from (only for changes that can).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<impact::Impact>,
 }
 
 /// One HTTP call, exactly as apply sends it.
@@ -316,6 +320,9 @@ pub struct DevicePlan {
     /// Likely mistakes in the settings, e.g. a protected pool that exists nowhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Active bindings the plan takes addresses from, all changes together (distinct).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub affected_clients: usize,
     pub safety: Verdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
@@ -351,6 +358,7 @@ impl DevicePlan {
             unmanageable: vec![],
             notes: vec![],
             warnings: vec![],
+            affected_clients: 0,
             safety: Verdict::default(),
             findings: vec![],
             live: None,
@@ -421,6 +429,7 @@ pub fn plan_ios_xe(
         unmanageable,
         notes: live.notes.clone(),
         warnings: protected_nowhere(desired, live, policy.protected),
+        affected_clients: 0,
         safety,
         findings: vec![],
         live: Some(live.clone()),
@@ -453,4 +462,70 @@ fn protected_nowhere(
             )
         })
         .collect()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Whether a plan holds a change that can take addresses away (its bindings must be read).
+pub fn needs_bindings(plan: &DevicePlan, live: &LiveConfig, desired: &DeviceConfig) -> bool {
+    plan.changes
+        .iter()
+        .any(|c| impact::can_hurt(c, live, desired))
+}
+
+/// Attaches to each change the bindings it affects and judges `max-affected-clients`.
+/// `bindings` is the device's answer, or why it could not be read (that blocks the plan: an
+/// unknown impact never counts as none).
+pub fn attach_impact(
+    plan: &mut DevicePlan,
+    live: &LiveConfig,
+    desired: &DeviceConfig,
+    bindings: Result<&[crate::model::Binding], String>,
+    policy: &Policy,
+) {
+    let lift = "re-run with --force once you have checked the plan";
+    let gate = match bindings {
+        Err(e) => Some(Gate {
+            gate: "max-affected-clients".into(),
+            message: format!(
+                "the plan can take addresses from clients, and the active bindings could not be \
+                 read to count them: {e}"
+            ),
+            lift: lift.into(),
+        }),
+        Ok(bindings) => {
+            let impacts = impact::impacts(&plan.changes, live, desired, bindings);
+            let mut hit = std::collections::BTreeSet::new();
+            for (c, i) in plan.changes.iter_mut().zip(impacts) {
+                c.impact = i;
+            }
+            for b in bindings {
+                if plan
+                    .changes
+                    .iter()
+                    .any(|c| c.impact.is_some() && impact::hurts_binding(c, b, live, desired))
+                {
+                    hit.insert((b.ip, b.kind == crate::model::BindingType::Automatic));
+                }
+            }
+            plan.affected_clients = hit.len();
+            let automatic = hit.iter().filter(|(_, auto)| *auto).count();
+            let max = policy.safety.max_affected_clients;
+            (automatic > max).then(|| Gate {
+                gate: "max-affected-clients".into(),
+                message: format!(
+                    "takes addresses from {automatic} active client(s), above \
+                     max-affected-clients {max}"
+                ),
+                lift: format!("{lift}, or raise settings.safety.max-affected-clients"),
+            })
+        }
+    };
+    if let Some(g) = gate {
+        plan.safety.gates.push(g);
+        plan.safety.blocked = !policy.force;
+        plan.safety.forced = policy.force;
+    }
 }

@@ -59,6 +59,16 @@ fn section(d: &DevicePlan) -> String {
                 s.push_str(&change_diff(c).replace("```", "'''"));
             }
             s.push_str("```\n\n");
+            for c in &d.changes {
+                if let Some(i) = c.impact.as_ref().filter(|i| i.count > 0) {
+                    let _ = writeln!(
+                        s,
+                        "**Clients:** `{}` takes addresses from {}\n",
+                        c.resource,
+                        escape(&super::impact_line(i))
+                    );
+                }
+            }
             let _ = writeln!(
                 s,
                 "Calls, in order: {}\n",
@@ -124,8 +134,9 @@ impl Builder {
         let (c, u, del) = d.counts();
         let _ = writeln!(
             self.rows,
-            "| `{}` | {c} | {u} | {del} | {} |",
+            "| `{}` | {c} | {u} | {del} | {} | {} |",
             escape(&d.device),
+            d.affected_clients,
             status(d)
         );
         if !(d.has_changes() || d.error.is_some()) {
@@ -142,8 +153,8 @@ impl Builder {
 
     pub fn finish(self, out: &mut dyn Write) -> fmt::Result {
         let mut text = String::from(
-            "## dhcpform plan\n\n| device | create | update | delete | status \
-                |\n|---|---:|---:|---:|---|\n",
+            "## dhcpform plan\n\n| device | create | update | delete | clients affected | \
+                status |\n|---|---:|---:|---:|---:|---|\n",
         );
         text.push_str(&self.rows);
         text.push('\n');

@@ -51,6 +51,29 @@ pub fn change_diff(c: &Change) -> String {
     out
 }
 
+/// `3 active client(s): 10.0.0.31 (02:00:00:00:00:01, until 2026:11:25 12:16), ... and 1 more`
+pub fn impact_line(i: &crate::plan::impact::Impact) -> String {
+    let shown: Vec<String> = i
+        .bindings
+        .iter()
+        .map(|b| {
+            let until = b
+                .expires
+                .as_ref()
+                .map_or("no expiry".to_string(), |e| format!("until {e}"));
+            let kind = if b.manual { "manual, " } else { "" };
+            format!("{} ({}, {kind}{until})", b.ip, b.mac)
+        })
+        .collect();
+    let more = i.count.saturating_sub(i.bindings.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("{} active client(s): {}{more}", i.count, shown.join(", "))
+}
+
 /// `branch-01: 1 to create, 2 to update, 0 to delete`
 pub fn summary_line(p: &crate::plan::DevicePlan) -> String {
     if let Some(e) = &p.error {
@@ -58,6 +81,9 @@ pub fn summary_line(p: &crate::plan::DevicePlan) -> String {
     }
     let (c, u, d) = p.counts();
     let mut line = format!("{}: {c} to create, {u} to update, {d} to delete", p.device);
+    if p.affected_clients > 0 {
+        line.push_str(&format!(", {} client(s) affected", p.affected_clients));
+    }
     if p.safety.blocked {
         line.push_str(" (BLOCKED)");
     }

@@ -122,6 +122,14 @@ fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
     if let Some(r) = &c.reason {
         writeln!(out, "      replaced because {r}")?;
     }
+    if let Some(i) = c.impact.as_ref().filter(|i| i.count > 0) {
+        writeln!(
+            out,
+            "      {} {}",
+            p.red("takes addresses from"),
+            super::impact_line(i)
+        )?;
+    }
     for f in c.fields.iter().filter(|f| f.whole_list) {
         let mut items: Vec<String> = f.added.iter().map(|a| p.green(&format!("+{a}"))).collect();
         items.extend(f.removed.iter().map(|r| p.red(&format!("-{r}"))));
