@@ -64,9 +64,10 @@ pub fn can_hurt(c: &Change, live: &LiveConfig, desired: &DeviceConfig) -> bool {
             }
         }
         (Resource::Pool(_), Action::Create) => false,
-        (Resource::Server, _) => desired.server.as_ref().is_some_and(|d| {
-            (live.server.enable && !d.enable) || newly_excludes_leasable(live, d)
-        }),
+        (Resource::Server, _) => desired
+            .server
+            .as_ref()
+            .is_some_and(|d| (live.server.enable && !d.enable) || newly_excludes_leasable(live, d)),
     }
 }
 

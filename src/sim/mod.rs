@@ -83,6 +83,9 @@ pub struct Faults {
     /// client with a shorter timeout sees a timeout).
     pub timeout_rate: f64,
     pub timeout_ms: u64,
+    /// GETs of this path (below the device's base URL, e.g. `/api/v1/dhcp/active/bindings`)
+    /// answer 500.
+    pub fail_get: Option<String>,
     /// Seed of the fault dice, for repeatable runs.
     pub seed: Option<u64>,
 }
@@ -496,6 +499,11 @@ impl Sim {
         if let Some(Fault::Timeout(ms)) = fault {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
+        let fault = fault.or_else(|| {
+            let failing = self.lock().opts.faults.fail_get.clone()?;
+            let here = format!("/{}", rest.join("/"));
+            (method == Method::GET && here == failing).then_some(Fault::Status(500))
+        });
         let rel_path = match uri.query() {
             Some(q) => format!("/{}?{q}", rest.join("/")),
             None => format!("/{}", rest.join("/")),
