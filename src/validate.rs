@@ -45,6 +45,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     let mut devices = Vec::new();
     // profile -> the first pool that uses it, and its file
     let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut fleet = Fleet::default();
     for dev in entries {
         if !dev.desired.is_file() {
             continue; // already reported by the inventory
@@ -64,6 +65,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
                             .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
                     }
                     check_ios_xe(&file, &lowered, &mut diags);
+                    fleet.add(&dev.name, &file, &lowered);
                     check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
                     let desired = IosXeDesired {
@@ -81,6 +83,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
         }
     }
     report_profiles(&mut inventory, &uses, &mut diags);
+    fleet.check(&mut diags);
     diags
         .0
         .sort_by_key(|d| (d.source.name().to_string(), d.span.offset()));
@@ -168,8 +171,177 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
     check_overlaps(&dynamic, &at, diags);
     check_manual(pools, &dynamic, exclusions, &at, diags);
     check_gateways(pools, &at, diags);
+    check_infinite(pools, &at, diags);
     if let Some(ex) = exclusions {
         check_exclusions(ex, &dynamic, &at, diags);
+        check_leasable_options(pools, &dynamic, ex, &at, diags);
+        check_all_excluded(&dynamic, ex, &at, diags);
+    }
+}
+
+/// Lint: a default gateway or DNS server a dynamic pool of the device can hand out.
+fn check_leasable_options(
+    pools: &BTreeMap<String, crate::model::Pool>,
+    dynamic: &[(&String, ipnet::Ipv4Net)],
+    ex: &std::collections::BTreeSet<crate::model::AddrRange>,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
+    diags: &mut Diags,
+) {
+    for (name, pool) in pools {
+        let o = &pool.options;
+        for (what, key, list) in [
+            ("default gateway", "gateway", &o.default_gateway),
+            ("DNS server", "dns", &o.dns_servers),
+        ] {
+            for (i, addr) in list.iter().enumerate() {
+                let excluded = ex.iter().any(|r| r.contains(*addr));
+                let Some((by, net)) = dynamic.iter().find(|(_, n)| n.contains(addr)) else {
+                    continue;
+                };
+                if excluded {
+                    continue;
+                }
+                diags.push(
+                    located(
+                        at(format!("pools/{name}/{key}/{i}")),
+                        format!(
+                            "{what} {addr} of pool `{name}` can be leased to a client by dynamic \
+                             pool `{by}` ({net})"
+                        ),
+                        "leasable",
+                    )
+                    .with_help(format!(
+                        "exclude it: add `- {addr}` to server.excluded-addresses"
+                    ))
+                    .warning(),
+                );
+            }
+        }
+    }
+}
+
+/// Lint: a dynamic pool whose every address is excluded.
+fn check_all_excluded(
+    dynamic: &[(&String, ipnet::Ipv4Net)],
+    ex: &std::collections::BTreeSet<crate::model::AddrRange>,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
+    diags: &mut Diags,
+) {
+    for (name, net) in dynamic {
+        if crate::plan::expect::usable(net, ex) == 0 {
+            diags.push(
+                located(
+                    at(format!("pools/{name}/network")),
+                    format!("every address of dynamic pool `{name}` ({net}) is excluded"),
+                    "nothing to lease",
+                )
+                .with_help("the pool can lease nothing: narrow the exclusions or drop the pool")
+                .warning(),
+            );
+        }
+    }
+}
+
+/// Lint: an infinite lease on a dynamic pool.
+fn check_infinite(
+    pools: &BTreeMap<String, crate::model::Pool>,
+    at: &dyn Fn(String) -> (SourceFile, SourceSpan),
+    diags: &mut Diags,
+) {
+    for (name, pool) in pools {
+        if pool.kind.lease() == Some(crate::model::LeaseDuration::Infinite) {
+            diags.push(
+                located(
+                    at(format!("pools/{name}/lease")),
+                    format!("dynamic pool `{name}` leases forever"),
+                    "infinite lease",
+                )
+                .with_help(
+                    "addresses of clients that leave are never given back; a manual binding \
+                     or a long finite lease (e.g. 30d) is usually meant",
+                )
+                .warning(),
+            );
+        }
+    }
+}
+
+/// What the cross-device lints need of one device: its dynamic networks and reserved MACs,
+/// each with its place.
+#[derive(Default)]
+struct Fleet {
+    networks: Vec<(String, String, ipnet::Ipv4Net, (SourceFile, SourceSpan))>,
+    macs: Vec<(String, String, crate::model::Mac, (SourceFile, SourceSpan))>,
+}
+
+impl Fleet {
+    fn add(&mut self, device: &str, file: &SourceFile, l: &Lowered) {
+        let Some(pools) = &l.config.pools else {
+            return;
+        };
+        let at = |path: String| match l.foreign.get(&path) {
+            Some((f, s)) => (f.clone(), *s),
+            None => (file.clone(), span(&l.spans, &path)),
+        };
+        for (name, pool) in pools {
+            match &pool.kind {
+                PoolKind::Dynamic { network, .. } => self.networks.push((
+                    device.into(),
+                    name.clone(),
+                    *network,
+                    at(format!("pools/{name}/network")),
+                )),
+                PoolKind::Manual { mac, .. } => self.macs.push((
+                    device.into(),
+                    name.clone(),
+                    *mac,
+                    at(format!("pools/{name}/mac")),
+                )),
+            }
+        }
+    }
+
+    /// Lints across devices: one network served by dynamic pools of two devices (two DHCP
+    /// servers on one segment); one MAC reserved on two devices.
+    fn check(self, diags: &mut Diags) {
+        for (i, (dev, pool, net, place)) in self.networks.iter().enumerate() {
+            let first = self.networks[..i].iter().find(|(d, _, n, _)| {
+                d != dev && (n.contains(&net.network()) || net.contains(&n.network()))
+            });
+            if let Some((d, p, n, _)) = first {
+                diags.push(
+                    located(
+                        place.clone(),
+                        format!(
+                            "network {net} of pool `{pool}` on device `{dev}` is also served by \
+                             pool `{p}` ({n}) on device `{d}`"
+                        ),
+                        "two DHCP servers",
+                    )
+                    .with_help("two DHCP servers on one segment hand out conflicting leases")
+                    .warning(),
+                );
+            }
+        }
+        for (i, (dev, pool, mac, place)) in self.macs.iter().enumerate() {
+            let first = self.macs[..i]
+                .iter()
+                .find(|(d, _, m, _)| d != dev && m == mac);
+            if let Some((d, p, _, _)) = first {
+                diags.push(
+                    located(
+                        place.clone(),
+                        format!(
+                            "MAC {mac} of manual binding `{pool}` on device `{dev}` is also \
+                             reserved by `{p}` on device `{d}`"
+                        ),
+                        "reserved twice",
+                    )
+                    .with_help("a client gets one address: keep one reservation")
+                    .warning(),
+                );
+            }
+        }
     }
 }
 

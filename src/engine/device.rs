@@ -129,13 +129,19 @@ impl IosXeDevice {
             let read = read.as_deref().map_err(String::clone);
             plan::attach_impact(&mut plan, &live, desired, read, &policy);
         }
-        if mode.drift
-            && let Some(max) = self.desired.expect.max_utilization
-        {
+        let expect = &self.desired.expect;
+        if mode.drift && (expect.max_utilization.is_some() || expect.min_free.is_some()) {
             match self.client.bindings().await {
-                Ok(b) => plan
-                    .findings
-                    .extend(plan::expect::ios_utilization(&live, &b, max)),
+                Ok(b) => {
+                    if let Some(max) = expect.max_utilization {
+                        plan.findings
+                            .extend(plan::expect::ios_utilization(&live, &b, max));
+                    }
+                    if let Some(min) = expect.min_free {
+                        plan.findings
+                            .extend(plan::expect::ios_min_free(&live, &b, min));
+                    }
+                }
                 Err(err) => plan.error = Some(err.to_string()),
             }
         }

@@ -106,6 +106,9 @@ pub struct ExpectIn {
     /// Per dynamic pool (IOS XE) or subnet (F5 XC), e.g. `90%`.
     #[schemars(with = "Option<String>")]
     pub max_utilization: Option<Raw>,
+    /// IOS XE: free leasable addresses each dynamic pool must keep.
+    #[schemars(with = "Option<u64>")]
+    pub min_free: Option<Raw>,
     /// F5 XC only: `{mac, ip}` pairs.
     #[schemars(with = "Option<Vec<BTreeMap<String, String>>>")]
     pub reservations: Option<Sp<List>>,
@@ -454,7 +457,10 @@ fn lower_dynamic(lw: &mut Lowerer, name: &str, base: &str, d: &Sp<DynamicIn>) ->
         }
     };
     let lease = match &d.value.lease_duration {
-        Some(l) => lw.lease(l),
+        Some(l) => {
+            lw.note(format!("{base}/lease"), lw.span(l));
+            lw.lease(l)
+        }
         None => Some(Default::default()),
     };
     match (network, lease) {
@@ -592,6 +598,22 @@ pub fn lower_expect(lw: &mut Lowerer, e: &ExpectIn) -> Expect {
     let mut out = Expect::default();
     if let Some(m) = &e.max_utilization {
         out.max_utilization = lw.percent(m);
+    }
+    if let Some(m) = &e.min_free {
+        match m.value.as_u64() {
+            Some(n) => out.min_free = Some(n),
+            None => {
+                let span = lw.span(m);
+                lw.error(
+                    span,
+                    format!(
+                        "min-free must be a whole number of addresses, found {}",
+                        m.value
+                    ),
+                    "not a count",
+                );
+            }
+        }
     }
     if let Some(list) = &e.reservations {
         for item in &list.value.0 {

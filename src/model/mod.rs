@@ -160,5 +160,7 @@ pub struct SubnetUsage {
 pub struct Expect {
     /// Percentage 0-100.
     pub max_utilization: Option<u8>,
+    /// Free leasable addresses each dynamic pool must keep (IOS XE).
+    pub min_free: Option<u64>,
     pub reservations: Vec<(Mac, Ipv4Addr)>,
 }

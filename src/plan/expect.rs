@@ -70,6 +70,23 @@ pub fn percent(used: u64, total: u64) -> u64 {
     u64::try_from(p).unwrap_or(u64::MAX)
 }
 
+/// `min-free`: dynamic pools with fewer free leasable addresses than `min`.
+pub fn ios_min_free(live: &LiveConfig, bindings: &[Binding], min: u64) -> Vec<Finding> {
+    ios_usage(live, bindings)
+        .into_iter()
+        .filter_map(|(pool, used, total)| {
+            let free = total.saturating_sub(used);
+            (free < min).then(|| Finding {
+                check: "min-free".into(),
+                message: format!(
+                    "pool {pool} has {free} free address(es) ({used} of {total} leased), below \
+                     min-free {min}"
+                ),
+            })
+        })
+        .collect()
+}
+
 pub fn ios_utilization(live: &LiveConfig, bindings: &[Binding], max: u8) -> Vec<Finding> {
     ios_usage(live, bindings)
         .into_iter()
