@@ -8,7 +8,8 @@ use serde_json::json;
 
 fn two_devices() -> Repo {
     Repo::new(
-        "devices:\n  r1: { platform: ios-xe, url: sim://r1 }\n  r2: { platform: ios-xe, url: sim://r2 }\n",
+        "devices:\n  r1: { platform: ios-xe, url: sim://r1 }\n  \
+         r2: { platform: ios-xe, url: sim://r2 }\n",
     )
 }
 
