@@ -149,7 +149,8 @@ fn leases_clear_one_and_all() {
     assert_eq!(v["leases"].as_array().unwrap().len(), 3);
     assert_eq!(
         v["utilisation"][0],
-        json!({"device": "r1", "pool": "p", "used": 3, "total": 254, "percent": 1})
+        json!({"device": "r1", "pool": "p", "used": 3, "total": 254, "percent": 1,
+            "over": false})
     );
     let r = run(
         &[

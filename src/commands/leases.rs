@@ -2,63 +2,15 @@
 
 use super::{Exit, Printer};
 use crate::cli::LeaseFormat;
-use crate::engine::{Clear, DeviceLeases, LeaseRow, Options, Usage};
-use serde::Serialize;
+use crate::engine::{Clear, DeviceLeases, Options};
+use crate::render::leases::{self, LeaseReport};
 use std::path::Path;
 
-#[derive(Debug, Default, Serialize)]
-struct Report {
-    leases: Vec<LeaseRow>,
-    utilisation: Vec<Usage>,
-    errors: Vec<String>,
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn render(report: &Report, format: LeaseFormat) -> String {
+fn render(report: &LeaseReport, format: LeaseFormat) -> String {
     match format {
-        LeaseFormat::Json => {
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(report).unwrap_or_default()
-            )
-        }
-        LeaseFormat::Csv => {
-            let mut s = String::from("device,ip,mac,type,expires,pool\n");
-            for r in &report.leases {
-                let row = [&r.device, &r.ip, &r.mac, &r.kind, &r.expires, &r.pool];
-                s.push_str(&row.map(|f| csv_field(f)).join(","));
-                s.push('\n');
-            }
-            s
-        }
-        LeaseFormat::Table => {
-            let mut t = comfy_table::Table::new();
-            t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
-                .set_header(["device", "ip", "mac", "type", "expires", "pool"]);
-            for r in &report.leases {
-                t.add_row([&r.device, &r.ip, &r.mac, &r.kind, &r.expires, &r.pool]);
-            }
-            let mut u = comfy_table::Table::new();
-            u.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
-                .set_header(["device", "pool / subnet", "used", "leasable", "utilisation"]);
-            for x in &report.utilisation {
-                u.add_row([
-                    x.device.clone(),
-                    x.pool.clone(),
-                    x.used.to_string(),
-                    x.total.to_string(),
-                    format!("{}%", x.percent),
-                ]);
-            }
-            format!("{t}\n{u}\n")
-        }
+        LeaseFormat::Json => leases::json(report),
+        LeaseFormat::Csv => leases::csv(report),
+        LeaseFormat::Table => leases::table(report),
     }
 }
 
@@ -73,7 +25,7 @@ pub fn run(
         Err(code) => return Ok(code),
     };
     let rt = super::runtime()?;
-    let mut report = Report::default();
+    let mut report = LeaseReport::default();
     rt.block_on(engine.leases(&mut |d: DeviceLeases| match d.result {
         Ok(set) => {
             report.leases.extend(set.leases);

@@ -153,28 +153,37 @@ impl IosXeDevice {
         let bindings = self.client.bindings().await?;
         let mut set = LeaseSet::default();
         for b in &bindings {
-            let pool = live
+            // a manual binding belongs to its own pool, though a dynamic pool may cover it
+            let manual = live.pools.iter().find(|(_, p)| {
+                matches!(&p.kind, crate::model::PoolKind::Manual { host, .. } if *host == b.ip)
+            });
+            let dynamic = live
                 .pools
                 .iter()
-                .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)))
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default();
+                .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)));
+            let pool = manual.or(dynamic).map(|(n, _)| n.clone()).unwrap_or_default();
             set.leases.push(LeaseRow {
                 device: self.name.clone(),
                 ip: b.ip.to_string(),
                 mac: b.mac.to_string(),
+                hostname: String::new(),
                 kind: format!("{:?}", b.kind).to_lowercase(),
-                expires: b.expires.clone().unwrap_or_else(|| "infinite".into()),
+                expires: b.expires.as_deref().map(ios_time),
+                expires_local: true,
+                expired: false,
                 pool,
             });
         }
+        let max = self.desired.expect.max_utilization;
         for (pool, used, total) in plan::expect::ios_usage(&live, &bindings) {
+            let percent = plan::expect::percent(used, total);
             set.utilisation.push(Usage {
                 device: self.name.clone(),
                 pool,
                 used,
                 total,
-                percent: plan::expect::percent(used, total),
+                percent,
+                over: max.is_some_and(|m| percent > u64::from(m)),
             });
         }
         Ok(set)
@@ -281,33 +290,94 @@ impl F5XcDevice {
     async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
         let l = self.client.leases().await?;
         let mut set = LeaseSet::default();
+        let now = std::time::SystemTime::now();
         for x in &l.leases {
+            let expires = (!x.expiry.is_empty()).then(|| x.expiry.clone());
             set.leases.push(LeaseRow {
                 device: self.name.clone(),
                 ip: x.ip.to_string(),
                 mac: x.mac.to_string(),
-                kind: if x.hostname.is_empty() {
-                    "lease".into()
-                } else {
-                    format!("lease ({})", x.hostname)
-                },
-                expires: x.expiry.clone(),
+                hostname: x.hostname.clone(),
+                kind: "lease".into(),
+                expired: expires
+                    .as_deref()
+                    .and_then(rfc3339_epoch)
+                    .is_some_and(|t| t < epoch(now)),
+                expires,
+                expires_local: false,
                 pool: x.subnet.clone(),
             });
         }
+        let max = self.expect.max_utilization;
         for s in &l.subnets {
             let used = s.address_count.saturating_sub(s.free_address_count);
+            let percent = plan::expect::percent(used, s.address_count);
             set.utilisation.push(Usage {
                 device: self.name.clone(),
                 pool: s.subnet.clone(),
                 used,
                 total: s.address_count,
-                percent: plan::expect::percent(used, s.address_count),
+                percent,
+                over: max.is_some_and(|m| percent > u64::from(m)),
             });
         }
         Ok(set)
     }
 }
+
+/// An IOS XE expiry `YYYY:MM:DD HH:MM` as RFC 3339 without a zone (`YYYY-MM-DDTHH:MM:00`): the
+/// device's local time. Text of another form is kept as it is.
+fn ios_time(t: &str) -> String {
+    let parts: Vec<&str> = t
+        .split([':', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [y, mo, d, h, mi] if parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) => {
+            format!("{y}-{mo}-{d}T{h}:{mi}:00")
+        }
+        _ => t.to_string(),
+    }
+}
+
+fn epoch(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Seconds since 1970 of an RFC 3339 date-time (`2026-04-15T12:00:00Z`, offsets `+hh:mm`).
+fn rfc3339_epoch(t: &str) -> Option<i64> {
+    let (date, rest) = t.split_once(['T', 't', ' '])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (clock, offset) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, "Z"),
+    };
+    let mut c = clock.split(':');
+    let h: i64 = c.next()?.parse().ok()?;
+    let mi: i64 = c.next()?.parse().ok()?;
+    let s: f64 = c.next().unwrap_or("0").parse().ok()?;
+    let off = match offset.as_bytes().first() {
+        Some(b'+' | b'-') => {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = offset[1..].split_once(':')?;
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+        }
+        _ => 0,
+    };
+    // days from civil (Howard Hinnant's algorithm)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s as i64 - off)
+}
+
 
 impl Device for F5XcDevice {
     fn name(&self) -> &str {
@@ -340,5 +410,20 @@ impl Device for F5XcDevice {
     }
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_they_should() {
+        assert_eq!(rfc3339_epoch("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_epoch("2026-04-15T12:00:00Z"), Some(1_776_254_400));
+        assert_eq!(rfc3339_epoch("2026-04-15T14:00:00+02:00"), Some(1_776_254_400));
+        assert_eq!(rfc3339_epoch("garbage"), None);
+        assert_eq!(ios_time("2026:11:25 12:16"), "2026-11-25T12:16:00");
+        assert_eq!(ios_time("soon"), "soon");
     }
 }

@@ -73,8 +73,18 @@ pub struct LeaseRow {
     pub device: String,
     pub ip: String,
     pub mac: String,
+    /// The client's host name, when the device knows it (F5 XC).
+    pub hostname: String,
+    /// `automatic`, `manual` (IOS XE) or `lease` (F5 XC).
     pub kind: String,
-    pub expires: String,
+    /// RFC 3339 date and time; IOS XE gives device-local time without a zone (see
+    /// `expires_local`). Absent: the binding never expires.
+    pub expires: Option<String>,
+    /// `expires` is the device's local time (IOS XE), not UTC.
+    pub expires_local: bool,
+    /// The lease's expiry has passed (F5 XC lists expired leases too).
+    pub expired: bool,
+    /// The pool (IOS XE; a manual binding's own pool) or subnet (F5 XC).
     pub pool: String,
 }
 
@@ -86,6 +96,8 @@ pub struct Usage {
     pub used: u64,
     pub total: u64,
     pub percent: u64,
+    /// Above the desired file's `expect: max-utilization`.
+    pub over: bool,
 }
 
 /// The leases of one device.

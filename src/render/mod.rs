@@ -1,6 +1,7 @@
 //! Renderers of plans and reports: pure functions writing to `fmt::Write`.
 
 pub mod json;
+pub mod leases;
 pub mod markdown;
 pub mod text;
 

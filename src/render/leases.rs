@@ -1,0 +1,106 @@
+//! The `leases` formats: a table, CSV (leases, a blank line, then utilisation) and JSON. Pure
+//! functions over the engine's lease data.
+
+use crate::engine::{LeaseRow, Usage};
+use serde::Serialize;
+
+/// Everything `leases` prints.
+#[derive(Debug, Default, Serialize)]
+pub struct LeaseReport {
+    pub leases: Vec<LeaseRow>,
+    pub utilisation: Vec<Usage>,
+    pub errors: Vec<String>,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The expiry as a person reads it: device-local times say so, expired leases too.
+fn expires_cell(r: &LeaseRow) -> String {
+    match &r.expires {
+        None => "never".into(),
+        Some(t) if r.expires_local => format!("{} (device time)", t.replacen('T', " ", 1)),
+        Some(t) if r.expired => format!("{t} (expired)"),
+        Some(t) => t.clone(),
+    }
+}
+
+fn percent_cell(u: &Usage) -> String {
+    if u.over {
+        format!("{}% (over max-utilization)", u.percent)
+    } else {
+        format!("{}%", u.percent)
+    }
+}
+
+pub fn json(r: &LeaseReport) -> String {
+    format!("{}\n", serde_json::to_string_pretty(r).unwrap_or_default())
+}
+
+pub fn csv(r: &LeaseReport) -> String {
+    let mut s = String::from("device,ip,mac,hostname,type,expires,expires_local,expired,pool\n");
+    for l in &r.leases {
+        let row = [
+            l.device.clone(),
+            l.ip.clone(),
+            l.mac.clone(),
+            l.hostname.clone(),
+            l.kind.clone(),
+            l.expires.clone().unwrap_or_default(),
+            l.expires_local.to_string(),
+            l.expired.to_string(),
+            l.pool.clone(),
+        ];
+        s.push_str(&row.map(|f| csv_field(&f)).join(","));
+        s.push('\n');
+    }
+    s.push_str("\ndevice,pool,used,leasable,percent,over\n");
+    for u in &r.utilisation {
+        let row = [
+            u.device.clone(),
+            u.pool.clone(),
+            u.used.to_string(),
+            u.total.to_string(),
+            u.percent.to_string(),
+            u.over.to_string(),
+        ];
+        s.push_str(&row.map(|f| csv_field(&f)).join(","));
+        s.push('\n');
+    }
+    s
+}
+
+pub fn table(r: &LeaseReport) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
+        .set_header(["device", "ip", "mac", "hostname", "type", "expires", "pool"]);
+    for l in &r.leases {
+        t.add_row([
+            l.device.clone(),
+            l.ip.clone(),
+            l.mac.clone(),
+            l.hostname.clone(),
+            l.kind.clone(),
+            expires_cell(l),
+            l.pool.clone(),
+        ]);
+    }
+    let mut u = comfy_table::Table::new();
+    u.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
+        .set_header(["device", "pool / subnet", "used", "leasable", "utilisation"]);
+    for x in &r.utilisation {
+        u.add_row([
+            x.device.clone(),
+            x.pool.clone(),
+            x.used.to_string(),
+            x.total.to_string(),
+            percent_cell(x),
+        ]);
+    }
+    format!("{t}\n{u}\n")
+}
