@@ -161,7 +161,10 @@ impl IosXeDevice {
                 .pools
                 .iter()
                 .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)));
-            let pool = manual.or(dynamic).map(|(n, _)| n.clone()).unwrap_or_default();
+            let pool = manual
+                .or(dynamic)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
             set.leases.push(LeaseRow {
                 device: self.name.clone(),
                 ip: b.ip.to_string(),
@@ -328,10 +331,7 @@ impl F5XcDevice {
 /// An IOS XE expiry `YYYY:MM:DD HH:MM` as RFC 3339 without a zone (`YYYY-MM-DDTHH:MM:00`): the
 /// device's local time. Text of another form is kept as it is.
 fn ios_time(t: &str) -> String {
-    let parts: Vec<&str> = t
-        .split([':', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = t.split([':', ' ']).filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [y, mo, d, h, mi] if parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) => {
             format!("{y}-{mo}-{d}T{h}:{mi}:00")
@@ -378,7 +378,6 @@ fn rfc3339_epoch(t: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + mi * 60 + s as i64 - off)
 }
 
-
 impl Device for F5XcDevice {
     fn name(&self) -> &str {
         &self.name
@@ -421,7 +420,10 @@ mod tests {
     fn times_read_as_they_should() {
         assert_eq!(rfc3339_epoch("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(rfc3339_epoch("2026-04-15T12:00:00Z"), Some(1_776_254_400));
-        assert_eq!(rfc3339_epoch("2026-04-15T14:00:00+02:00"), Some(1_776_254_400));
+        assert_eq!(
+            rfc3339_epoch("2026-04-15T14:00:00+02:00"),
+            Some(1_776_254_400)
+        );
         assert_eq!(rfc3339_epoch("garbage"), None);
         assert_eq!(ios_time("2026:11:25 12:16"), "2026-11-25T12:16:00");
         assert_eq!(ios_time("soon"), "soon");
