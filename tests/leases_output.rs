@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{Repo, TestSim, run};
+use common::{Repo, TestSim};
 use serde_json::json;
 
 fn setup() -> (TestSim, Repo) {
