@@ -849,3 +849,29 @@ fn sim_serve_binary_prints_its_loopback_url() {
         "{line}"
     );
 }
+
+#[test]
+fn clients_asking_for_more_than_a_pool_has_get_nothing() {
+    let s = sim();
+    let h = Http::new(&s, s.handle.url());
+    let (tok, _) = h.token();
+    let tiny = json!({"poolName": "tiny", "dynamic": {"address-range": "10.7.0.0/29"}});
+    let created = h.send("POST", "/api/v1/dhcp/pool", Some(&tok), Some(&tiny.to_string()));
+    assert_eq!(created.status, 201);
+    let ask = |n: u32| {
+        h.send(
+            "POST",
+            "/_sim/clients",
+            None,
+            Some(&json!({"pool": "tiny", "count": n}).to_string()),
+        )
+    };
+    let too_many = ask(7);
+    assert_eq!(too_many.status, 409, "{}", too_many.body);
+    assert!(too_many.body.contains("none leased"), "{}", too_many.body);
+    let bindings = h
+        .send("GET", "/api/v1/dhcp/active/bindings", Some(&tok), None)
+        .json();
+    assert_eq!(bindings["items"], json!([]), "all or nothing");
+    assert_eq!(ask(6).status, 200);
+}

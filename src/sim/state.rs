@@ -560,8 +560,12 @@ impl DeviceSim {
             taken.push(ip);
         }
         if (taken.len() as u32) < count {
+            // all or nothing: the leases taken for this request are given back
+            for ip in &taken {
+                self.auto.remove(ip);
+            }
             return Err(Refusal::Conflict(format!(
-                "pool {} has only {} free addresses",
+                "pool {} has only {} free addresses, {count} asked for: none leased",
                 req.pool,
                 taken.len()
             )));
