@@ -119,3 +119,18 @@ fn table_and_csv_show_the_same() {
     assert!(usage.contains("r1,staff,4,"), "{c}");
     assert!(usage.contains("site,192.168.1.0/24,2,10,20,false"), "{c}");
 }
+
+#[test]
+fn clearing_an_f5_site_is_refused_before_asking() {
+    let (_sim, repo) = setup();
+    let out = common::dhcpform()
+        .env("DHCPFORM_TEST_TOKEN", "sim-token")
+        .args(["leases", "clear", "--device", "site", "--all"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is F5 XC: its leases are read-only"), "{stderr}");
+    assert!(!stderr.contains("needs --yes"), "refused before asking: {stderr}");
+}

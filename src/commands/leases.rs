@@ -60,6 +60,12 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
         Err(code) => return Ok(code),
     };
     let engine = engine.only(a.device).map_err(miette::Report::new)?;
+    // refused before asking: an F5 XC site's leases are read-only
+    if engine.platform_of(a.device) == Some(crate::inventory::Platform::F5Xc) {
+        return Err(miette::Report::new(crate::engine::EngineError::Clear(
+            crate::engine::ClearError::ReadOnly(a.device.to_string()),
+        )));
+    }
     let (what, clear) = if a.all {
         ("every automatic binding".to_string(), Clear::All)
     } else {
@@ -71,7 +77,8 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
     let question = format!("Clear {what} on {}?", a.device);
     if !p.confirm(a.yes, "leases clear", &question)? {
         p.err("cancelled: nothing cleared");
-        return Ok(Exit::Ok);
+        // as for apply: nothing was done that was asked for
+        return Ok(Exit::Error);
     }
     let rt = super::runtime()?;
     let results = rt

@@ -293,7 +293,7 @@ impl Engine {
                 finish(device.as_ref()).await;
                 plan
             },
-            |shared, i| shared.internal_failure(i),
+            |shared, i, why| shared.internal_failure(i, why),
             sink,
         )
         .await;
@@ -323,11 +323,11 @@ impl Engine {
                     result,
                 }
             },
-            |shared, i| DeviceLeases {
+            |shared, i, why| DeviceLeases {
                 device: shared.name(i),
                 result: Err(DeviceError::Setup {
                     device: shared.name(i),
-                    message: "internal error while reading this device".into(),
+                    message: format!("internal error while reading this device: {why}"),
                 }),
             },
             sink,
@@ -423,6 +423,20 @@ fn listen(stop: Arc<Stop>, told: Option<Logger>) -> tokio::task::JoinHandle<()> 
     })
 }
 
+/// What a failed device task said: its panic message when it panicked.
+fn join_error_text(e: tokio::task::JoinError) -> String {
+    if e.is_panic() {
+        let payload = e.into_panic();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the task panicked".into())
+    } else {
+        e.to_string()
+    }
+}
+
 /// Ends a device's session: the one place tokens are released.
 async fn finish(device: &dyn Device) {
     device.close().await;
@@ -502,8 +516,8 @@ impl Shared {
         }
     }
 
-    fn internal_failure(&self, i: usize) -> DevicePlan {
-        self.failed(i, "internal error while planning this device".into())
+    fn internal_failure(&self, i: usize, why: &str) -> DevicePlan {
+        self.failed(i, format!("internal error while planning this device: {why}"))
     }
 }
 
@@ -520,7 +534,7 @@ impl Running {
     async fn ordered<T, F, Fut>(
         &self,
         work: F,
-        fallback: impl Fn(&Shared, usize) -> T,
+        fallback: impl Fn(&Shared, usize, &str) -> T,
         sink: &mut dyn FnMut(T),
     ) where
         T: Send + 'static,
@@ -535,7 +549,8 @@ impl Running {
             })
             .buffered(window);
         while let Some((i, res)) = results.next().await {
-            sink(res.unwrap_or_else(|_| fallback(&self.shared, i)));
+            // a task that panicked keeps its message in the device's error
+            sink(res.unwrap_or_else(|e| fallback(&self.shared, i, &join_error_text(e))));
         }
     }
 
@@ -568,7 +583,7 @@ impl Running {
                     (Some(device), plan)
                 }
             },
-            |shared, i| (None, shared.internal_failure(i)),
+            |shared, i, why| (None, shared.internal_failure(i, why)),
             &mut |p| planned.push(p),
         )
         .await;

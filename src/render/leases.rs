@@ -23,6 +23,8 @@ fn csv_field(s: &str) -> String {
 /// The expiry as a person reads it: device-local times say so, expired leases too.
 fn expires_cell(r: &LeaseRow) -> String {
     match &r.expires {
+        // IOS XE says `infinite`; an F5 XC lease without an expiry says nothing
+        None if r.kind == "lease" => "unknown".into(),
         None => "never".into(),
         Some(t) if r.expires_local => format!("{} (device time)", t.replacen('T', " ", 1)),
         Some(t) if r.expired => format!("{t} (expired)"),
