@@ -27,13 +27,14 @@ fn invalid_repo_exits_1_with_all_diagnostics() {
     let repo = Repo::new("devices:\n  r1:\n    platform: ios-xe\n    url: sim://r1\n");
     repo.desired(
         "r1",
-        "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: 99h\n",
+        "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      \
+         lease-duration: 9000h\n",
     );
     let r = run(&["validate", "--color", "never"], repo.path());
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("has host bits set"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("lease hours must be 0-23"),
+        r.stderr.contains("is longer than a device holds"),
         "{}",
         r.stderr
     );

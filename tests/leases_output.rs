@@ -131,6 +131,12 @@ fn clearing_an_f5_site_is_refused_before_asking() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("is F5 XC: its leases are read-only"), "{stderr}");
-    assert!(!stderr.contains("needs --yes"), "refused before asking: {stderr}");
+    assert!(
+        stderr.contains("is F5 XC: its leases are read-only"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("needs --yes"),
+        "refused before asking: {stderr}"
+    );
 }

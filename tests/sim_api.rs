@@ -856,7 +856,12 @@ fn clients_asking_for_more_than_a_pool_has_get_nothing() {
     let h = Http::new(&s, s.handle.url());
     let (tok, _) = h.token();
     let tiny = json!({"poolName": "tiny", "dynamic": {"address-range": "10.7.0.0/29"}});
-    let created = h.send("POST", "/api/v1/dhcp/pool", Some(&tok), Some(&tiny.to_string()));
+    let created = h.send(
+        "POST",
+        "/api/v1/dhcp/pool",
+        Some(&tok),
+        Some(&tiny.to_string()),
+    );
     assert_eq!(created.status, 201);
     let ask = |n: u32| {
         h.send(

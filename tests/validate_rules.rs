@@ -103,7 +103,7 @@ fn every_problem_of_a_file_is_reported_at_once() {
     std::fs::write(
         dir.path().join("devices/r1.yaml"),
         "pools:\n  a:\n    dynamic:\n      address-range: 10.0.0.5/24\n      lease-duration: \
-            25h\n  b:\n    manual:\n      host-ip-address: 10.0.0.300\n      mac-address: zz\n",
+            400d\n  b:\n    manual:\n      host-ip-address: 10.0.0.300\n      mac-address: zz\n",
     )
     .unwrap();
     let (repo, diags) = load_repo(dir.path());

@@ -517,7 +517,10 @@ impl Shared {
     }
 
     fn internal_failure(&self, i: usize, why: &str) -> DevicePlan {
-        self.failed(i, format!("internal error while planning this device: {why}"))
+        self.failed(
+            i,
+            format!("internal error while planning this device: {why}"),
+        )
     }
 }
 

@@ -193,7 +193,21 @@ impl FromStr for LeaseDuration {
         if !num.is_empty() {
             return Err(bad());
         }
-        LeaseDuration::from_parts(d.unwrap_or(0), h.unwrap_or(0), m.unwrap_or(0))
+        // The text form normalises (24h = 1d, 90m = 1h30m); the device's object form keeps
+        // its ranges (`from_parts`). The longest lease a device holds is 365d23h59m.
+        let total =
+            d.unwrap_or(0) * u64::from(MINUTES_PER_DAY) + h.unwrap_or(0) * 60 + m.unwrap_or(0);
+        let max = 365 * u64::from(MINUTES_PER_DAY) + 23 * 60 + 59;
+        if total > max {
+            return err(format!(
+                "lease `{s}` is longer than a device holds (365d23h59m); use infinite for no end"
+            ));
+        }
+        let (days, rest) = (
+            total / u64::from(MINUTES_PER_DAY),
+            total % u64::from(MINUTES_PER_DAY),
+        );
+        LeaseDuration::from_parts(days, rest / 60, rest % 60)
     }
 }
 
@@ -340,7 +354,21 @@ mod tests {
     #[test]
     fn lease_spellings() {
         assert_eq!("1d".parse(), Ok(LeaseDuration::default()));
-        assert_eq!("24h".parse::<LeaseDuration>().ok(), None, "hours are 0-23");
+        assert_eq!("24h".parse(), Ok(LeaseDuration::default()), "24h = 1d");
+        assert_eq!(
+            "90m".parse(),
+            LeaseDuration::from_parts(0, 1, 30),
+            "90m = 1h30m"
+        );
+        assert_eq!("36h".parse(), LeaseDuration::from_parts(1, 12, 0));
+        assert_eq!(
+            "24h".parse::<LeaseDuration>().map(|l| l.to_string()),
+            Ok("1d".into())
+        );
+        assert!(
+            "366d".parse::<LeaseDuration>().is_err(),
+            "longer than a device holds"
+        );
         assert_eq!("2d4h30m".parse(), LeaseDuration::from_parts(2, 4, 30));
         assert_eq!("2d 4h 30m".parse(), LeaseDuration::from_parts(2, 4, 30));
         assert_eq!("INFINITE".parse(), Ok(LeaseDuration::Infinite));
