@@ -94,6 +94,12 @@ rule!(unknown_platform, "unknown-platform", errors: 1, warnings: 0, "unknown pla
 rule!(missing_env_names, "missing-env-names", errors: 1, warnings: 0, "password-env");
 rule!(url_plain_http, "url-plain-http", errors: 1, warnings: 0, "loopback", "dhcpform.yaml:4:10");
 rule!(url_scheme, "url-scheme", errors: 1, warnings: 0, "scheme `ftp`");
+rule!(pools_null, "pools-null", errors: 1, warnings: 0, "`pools` is empty (null)",
+    "write `pools: {}` to delete every pool", "r1.yaml:1:1");
+rule!(server_null, "server-null", errors: 1, warnings: 0, "`server` is empty (null)",
+    "r1.yaml:1:1");
+rule!(empty_file, "empty-file", errors: 0, warnings: 1, "manages nothing");
+rule!(lint_infinite, "lint-infinite", errors: 0, warnings: 1, "leases forever", "r1.yaml:3:60");
 
 #[test]
 fn every_problem_of_a_file_is_reported_at_once() {

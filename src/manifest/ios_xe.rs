@@ -17,14 +17,38 @@ pub const MAX_LIST: usize = 8;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 /// Desired DHCP state of one Cisco IOS XE device.
 pub struct IosXeFile {
-    /// Global settings. Omit to leave them unmanaged.
-    #[schemars(with = "Option<ServerIn>")]
-    pub server: Option<Sp<ServerIn>>,
-    /// Pools by name. Omit to leave pools unmanaged; `{}` manages an empty set.
-    #[schemars(with = "Option<BTreeMap<String, PoolIn>>")]
+    /// Global settings. Omit to leave them unmanaged (an empty `server:` is an error).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "ServerIn")]
+    pub server: Option<Sp<Option<ServerIn>>>,
+    /// Pools by name. Omit to leave pools unmanaged; `{}` manages an empty set (an empty
+    /// `pools:` is an error).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "BTreeMap<String, PoolIn>")]
     pub pools: Option<Sp<Option<PoolsIn>>>,
     /// Checks on live bindings, run by `drift`.
     pub expect: Option<ExpectIn>,
+}
+
+/// The place of `key` just before a value (a diagnostic about a key points at the key), or the
+/// value's place when the key is not found there.
+fn key_span(file: &SourceFile, value: miette::SourceSpan, key: &str) -> miette::SourceSpan {
+    let text = file.text();
+    let before = &text[..value.offset().min(text.len())];
+    match before.rfind(key) {
+        Some(i) => (i, key.len()).into(),
+        None => value,
+    }
+}
+
+/// A key that is present, even with an empty (null) value: `Some`, so that an accidental blank
+/// is told apart from an omitted section.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// Pools by name, each with its place in the file.
@@ -294,7 +318,34 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
     };
     let mut lw = Lowerer::new(file, diags);
     let mut trail = ProfileTrail::default();
-    let server = parsed.server.as_ref().map(|s| lower_server(&mut lw, s));
+    if parsed.server.is_none() && parsed.pools.is_none() && parsed.expect.is_none() {
+        lw.warn_help(
+            (0, 0).into(),
+            format!(
+                "{} manages nothing: it has no `server`, `pools` or `expect`",
+                file.text.name()
+            ),
+            "empty",
+            "declare what to manage, or remove the device from the inventory",
+        );
+    }
+    let server = parsed.server.as_ref().and_then(|s| match &s.value {
+        Some(server) => {
+            let span = lw.span(s);
+            Some(lower_server(&mut lw, span, server))
+        }
+        None => {
+            let span = key_span(file, lw.span(s), "server");
+            lw.error_help(
+                span,
+                "`server` is empty (null)",
+                "no settings here",
+                "give the settings (`enable`, `excluded-addresses`, `relay-agents`), or remove \
+                 the key to leave them unmanaged",
+            );
+            None
+        }
+    });
     let pools = parsed.pools.as_ref().and_then(|p| match &p.value {
         Some(map) => {
             let mut out = BTreeMap::new();
@@ -307,13 +358,13 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
             Some(out)
         }
         None => {
-            let span = lw.span(p);
+            let span = key_span(file, lw.span(p), "pools");
             lw.error_help(
                 span,
                 "`pools` is empty (null)",
                 "no pools here",
-                "write `pools: {}` to manage an empty set of pools, or remove the key to leave \
-                    pools unmanaged",
+                "write `pools: {}` to delete every pool (under the safety gates), or remove the \
+                    key to leave pools unmanaged",
             );
             None
         }
@@ -332,14 +383,14 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
     })
 }
 
-fn lower_server(lw: &mut Lowerer, s: &Sp<ServerIn>) -> Server {
+fn lower_server(lw: &mut Lowerer, span: miette::SourceSpan, s: &ServerIn) -> Server {
     let mut server = Server::default();
-    lw.note("server", lw.span(s));
-    if let Some(enable) = &s.value.enable {
+    lw.note("server", span);
+    if let Some(enable) = &s.enable {
         lw.note("server/enable", lw.span(enable));
         server.enable = lw.bool(enable).unwrap_or(true);
     }
-    if let Some(list) = &s.value.excluded_addresses {
+    if let Some(list) = &s.excluded_addresses {
         for item in &list.value.0 {
             let span = lw.span_in(item, list);
             if let Some(r) = lw.range_at(&item.value, span) {
@@ -350,7 +401,7 @@ fn lower_server(lw: &mut Lowerer, s: &Sp<ServerIn>) -> Server {
             }
         }
     }
-    if let Some(relays) = &s.value.relay_agents {
+    if let Some(relays) = &s.relay_agents {
         for (iface, list) in &relays.value {
             let name = InterfaceName::new(iface);
             let span = lw.span(list);
