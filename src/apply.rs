@@ -151,6 +151,7 @@ impl Stop {
     pub fn requested(&self) -> bool {
         self.requested.load(Ordering::SeqCst)
     }
+    /// Whether a write was sent (it may have been carried out even without an answer).
     pub fn wrote(&self) -> bool {
         self.wrote.load(Ordering::SeqCst)
     }
@@ -195,11 +196,10 @@ pub async fn execute_until(
             break;
         }
         next += 1;
+        // from here the device may carry the write out, whatever answer comes back
+        stop.wrote.store(true, Ordering::SeqCst);
         match run_op(client, op).await {
-            Ok(done) => {
-                stop.wrote.store(true, Ordering::SeqCst);
-                report.done.push(done);
-            }
+            Ok(done) => report.done.push(done),
             Err(f) => {
                 report.failed = Some(f);
                 break;

@@ -212,13 +212,13 @@ pub struct Inventory {
     pub profiles: crate::manifest::ios_xe::Profiles,
 }
 
-/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+/// `30s`, `500ms` or `2m`: the unit is required.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let t = s.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = num.parse().ok()?;
     match unit.trim() {
-        "" | "s" => Some(Duration::from_secs(n)),
+        "s" => Some(Duration::from_secs(n)),
         "ms" => Some(Duration::from_millis(n)),
         "m" => Some(Duration::from_secs(n * 60)),
         _ => None,
@@ -360,11 +360,21 @@ fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
             Some(d) if !d.is_zero() => settings.timeout = d,
             _ => {
                 let span = lw.span(t);
+                let bare = !t.value.trim().is_empty()
+                    && t.value.trim().chars().all(|c| c.is_ascii_digit());
+                let hint = if bare {
+                    format!(
+                        "a duration needs a unit: did you mean `{}s`?",
+                        t.value.trim()
+                    )
+                } else {
+                    "write e.g. 30s, 500ms or 2m".to_string()
+                };
                 lw.error_help(
                     span,
                     format!("`{}` is not a timeout", t.value),
                     "bad duration",
-                    "write e.g. 30s, 500ms or 2m",
+                    hint,
                 );
             }
         }

@@ -146,7 +146,7 @@ fn moving_a_protected_pool_is_gated_like_a_replacement() {
 #[test]
 fn out_of_range_settings_are_diagnostics_not_clamped() {
     let repo = Repo::new(
-        "settings:\n  parallelism: 0\n  retries: 50\n  \
+        "settings:\n  parallelism: 0\n  retries: 50\n  timeout: 10\n  \
          safety: { max-delete-percent: 130, max-update-percent: 101 }\ndevices: {}\n",
     );
     let r = run(&["validate"], repo.path());
@@ -157,7 +157,8 @@ fn out_of_range_settings_are_diagnostics_not_clamped() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("invalid: 4 error(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `10s`?"), "{}", r.stderr);
+    assert!(r.stderr.contains("invalid: 5 error(s)"), "{}", r.stderr);
 }
 
 #[test]

@@ -99,6 +99,9 @@ rule!(pools_null, "pools-null", errors: 1, warnings: 0, "`pools` is empty (null)
 rule!(server_null, "server-null", errors: 1, warnings: 0, "`server` is empty (null)",
     "r1.yaml:1:1");
 rule!(empty_file, "empty-file", errors: 0, warnings: 1, "manages nothing");
+rule!(interface_typo, "interface-typo", errors: 2, warnings: 0, "`GigabitEthernt2` is not an \
+    IOS interface name", "did you mean `GigabitEthernet`", "r1.yaml:3:5", "multicast address",
+    "r1.yaml:6:55");
 rule!(lint_infinite, "lint-infinite", errors: 0, warnings: 1, "leases forever", "r1.yaml:3:60");
 
 #[test]

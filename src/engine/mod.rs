@@ -389,26 +389,42 @@ impl Engine {
 }
 
 /// Listens for Ctrl-C and SIGTERM while an apply runs: the first requests a stop, the second
-/// ends the process at once (3 when something was written, else 1).
+/// ends the process at once (3 when a write was sent, else 1). The signal streams are made
+/// once, before anything can arrive, so no signal falls between two waits.
 fn listen(stop: Arc<Stop>, told: Option<Logger>) -> tokio::task::JoinHandle<()> {
+    #[cfg(unix)]
+    let streams = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
     tokio::spawn(async move {
         #[cfg(unix)]
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let (mut int, mut term) = streams;
         for n in 0..2 {
             #[cfg(unix)]
-            let terminated = async {
-                match term.as_mut() {
-                    Some(t) => t.recv().await,
-                    None => std::future::pending().await,
+            {
+                let int = async {
+                    match int.as_mut() {
+                        Some(s) => s.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let term = async {
+                    match term.as_mut() {
+                        Some(s) => s.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = int => {}
+                    _ = term => {}
                 }
-            };
-            #[cfg(not(unix))]
-            let terminated = std::future::pending::<Option<()>>();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminated => {}
             }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
             if n == 0 {
                 stop.request();
                 if let Some(t) = &told {

@@ -405,6 +405,22 @@ fn lower_server(lw: &mut Lowerer, span: miette::SourceSpan, s: &ServerIn) -> Ser
         for (iface, list) in &relays.value {
             let name = InterfaceName::new(iface);
             let span = lw.span(list);
+            if let Err(nearest) = InterfaceName::check(iface) {
+                let at = key_span(lw.file, span, iface);
+                let hint = match nearest {
+                    Some(n) => format!("did you mean `{n}` followed by its number?"),
+                    None => "IOS interface types: GigabitEthernet, TenGigabitEthernet, Vlan, \
+                             Port-channel, Loopback, ... followed by a number"
+                        .to_string(),
+                };
+                lw.error_help(
+                    at,
+                    format!("`{iface}` is not an IOS interface name"),
+                    "unknown interface",
+                    hint,
+                );
+                continue;
+            }
             if server.relay_agents.contains_key(&name) {
                 lw.error_help(
                     span,
@@ -539,7 +555,20 @@ fn lower_manual(lw: &mut Lowerer, name: &str, base: &str, m: &Sp<ManualIn>) -> O
     let mac = match &m.value.mac_address {
         Some(v) => {
             lw.note(format!("{base}/mac"), lw.span(v));
-            lw.mac(v)
+            lw.mac(v).filter(|mac| {
+                // a client's MAC is unicast: the group bit of the first byte is clear
+                let unicast = mac.0[0] & 1 == 0;
+                if !unicast {
+                    let span = lw.span(v);
+                    lw.error_help(
+                        span,
+                        format!("{mac} is a multicast address: no client has it"),
+                        "not unicast",
+                        "a client's MAC has an even first byte (02:..., 00:..., a4:...)",
+                    );
+                }
+                unicast
+            })
         }
         None => {
             lw.error(

@@ -72,6 +72,34 @@ impl InterfaceName {
     pub fn as_str(&self) -> &str {
         &self.canonical
     }
+
+    /// Whether `raw` names an IOS interface type (full, abbreviated, or an unambiguous prefix)
+    /// followed by a number. `Err` carries the closest known type, for a did-you-mean.
+    pub fn check(raw: &str) -> Result<(), Option<&'static str>> {
+        let raw = raw.trim();
+        let split = raw.find(|c: char| c.is_ascii_digit()).unwrap_or(raw.len());
+        let (kind, rest) = raw.split_at(split);
+        let resolved = InterfaceName::new(raw);
+        let known = TYPES
+            .iter()
+            .any(|(full, _)| resolved.canonical.starts_with(full) && !rest.is_empty());
+        if known {
+            return Ok(());
+        }
+        let kind_l = kind.trim().to_ascii_lowercase();
+        let nearest = TYPES
+            .iter()
+            .map(|(full, _)| {
+                (
+                    strsim::jaro_winkler(&kind_l, &full.to_ascii_lowercase()),
+                    *full,
+                )
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, f)| f);
+        Err(nearest)
+    }
 }
 
 impl PartialEq for InterfaceName {
