@@ -113,9 +113,16 @@ fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
         Action::Replace => "replace",
         Action::Delete => "delete",
     };
+    // the one-line summary names every changed field
+    let fields: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
+    let fields = if fields.is_empty() || c.action != Action::Update {
+        String::new()
+    } else {
+        format!(": {}", fields.join(", "))
+    };
     writeln!(
         out,
-        "  {} {} ({verb})",
+        "  {} {} ({verb}{fields})",
         p.action(c.action, c.action.symbol()),
         c.resource
     )?;
