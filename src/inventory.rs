@@ -210,6 +210,9 @@ pub struct Inventory {
     pub devices: Vec<DeviceEntry>,
     /// `profiles:`, lowered; their problems are reported with the pools that use them.
     pub profiles: crate::manifest::ios_xe::Profiles,
+    /// Every device the file declares, with its desired file, even one whose entry has errors
+    /// (so its file is not taken for an orphan).
+    pub declared: Vec<(String, PathBuf)>,
 }
 
 /// `30s`, `500ms` or `2m`: the unit is required.
@@ -281,13 +284,24 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
     let path = root.join(INVENTORY_FILE);
     if !path.exists() {
         let file = SourceFile::new(INVENTORY_FILE, &path, "");
-        diags.push(crate::manifest::Diag::file_level(
-            &file,
-            format!(
-                "no inventory: {} does not exist (is this a dhcpform repository?)",
-                path.display()
-            ),
-        ));
+        let yml = root.join("dhcpform.yml");
+        let help = if yml.exists() {
+            format!("found {}: rename it to dhcpform.yaml", yml.display())
+        } else {
+            "create dhcpform.yaml with a `devices:` map (each device: platform, url, auth), and \
+             one desired file per device in devices/; examples/quickstart is a complete one"
+                .to_string()
+        };
+        diags.push(
+            crate::manifest::Diag::file_level(
+                &file,
+                format!(
+                    "no inventory: {} does not exist (is this a dhcpform repository?)",
+                    path.display()
+                ),
+            )
+            .with_help(help),
+        );
         return None;
     }
     let file = match SourceFile::read(INVENTORY_FILE, &path) {
@@ -321,12 +335,26 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
         .iter()
         .filter_map(|(name, dev)| lower_device(root, name, dev, &parsed.defaults, &mut lw))
         .collect();
+    let declared = parsed
+        .devices
+        .iter()
+        .map(|(name, d)| {
+            let rel = d
+                .value
+                .desired
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_else(|| format!("devices/{name}.yaml"));
+            (name.clone(), root.join(rel))
+        })
+        .collect();
     Some(Inventory {
         root: root.to_path_buf(),
         file,
         settings,
         devices,
         profiles,
+        declared,
     })
 }
 
@@ -584,12 +612,22 @@ fn lower_device(
     let desired = root.join(&desired_rel);
     if !desired.is_file() {
         let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
+        let yml = desired.with_extension("yml");
+        let help = if desired_rel.ends_with(".yaml") && yml.is_file() {
+            format!(
+                "found {}: rename it to .yaml, or set `desired:` to it",
+                desired_rel.trim_end_matches(".yaml").to_string() + ".yml"
+            )
+        } else {
+            "create it (dhcpform import --device NAME --write reads it from the device) or fix \
+                `desired`"
+                .to_string()
+        };
         lw.error_help(
             dspan,
             format!("desired-state file {desired_rel} of device `{name}` does not exist"),
             "missing file",
-            "create it (dhcpform import --device NAME --write reads it from the device) or fix \
-                `desired`",
+            help,
         );
     }
     check_env_names(name, &auth, span, lw);

@@ -42,6 +42,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     };
     // The entries move into `devices`, beside their desired state, and are not kept twice.
     let entries = std::mem::take(&mut inventory.devices);
+    let claimed = inventory.declared.clone();
     let mut devices = Vec::new();
     // profile -> the first pool that uses it, and its file
     let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -83,16 +84,53 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
         }
     }
     report_profiles(&mut inventory, &uses, &mut diags);
+    report_orphans(&inventory.root, &claimed, &mut diags);
     fleet.check(&mut diags);
+    // errors first, then warnings; each by file and place
     diags
         .0
-        .sort_by_key(|d| (d.source.name().to_string(), d.span.offset()));
+        .sort_by_key(|d| (!d.is_error(), d.source.name().to_string(), d.span.offset()));
     let repo = (!diags.has_errors()).then_some(Repo { inventory, devices });
     (repo, diags)
 }
 
 fn span(spans: &Spans, path: &str) -> SourceSpan {
     spans.get(path).copied().unwrap_or_else(|| (0, 0).into())
+}
+
+/// Files in `devices/` that no device uses (a typo in a name, a removed device): warnings,
+/// with the nearest device name.
+fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: &mut Diags) {
+    let Ok(entries) = std::fs::read_dir(root.join("devices")) else {
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    let used: Vec<&Path> = claimed.iter().map(|(_, p)| p.as_path()).collect();
+    for f in files {
+        if used.iter().any(|u| *u == f) {
+            continue;
+        }
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let names = claimed.iter().map(|(n, _)| n.as_str());
+        let hint = match crate::manifest::diag::nearest(stem, names) {
+            Some(n) => format!("did you mean device `{n}`? Rename the file or the device"),
+            None => "add a device for it to dhcpform.yaml, or remove the file".into(),
+        };
+        let display = format!(
+            "devices/{}",
+            f.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+        );
+        let file = SourceFile::new(&display, &f, "");
+        diags.push(
+            Diag::file_level(&file, format!("{display} is the desired file of no device"))
+                .with_help(hint)
+                .warning(),
+        );
+    }
 }
 
 /// Problems in the profiles' values, at their lines in the inventory, each naming a pool that

@@ -212,3 +212,39 @@ fn pool_names_are_percent_encoded_in_urls() {
         r.stdout
     );
 }
+
+#[test]
+fn orphan_files_and_yml_near_misses_are_pointed_out_errors_first() {
+    let repo = Repo::new(
+        "devices:\n  lab-branch: { platform: ios-xe, url: sim://lab-branch }\n  \
+         core: { platform: ios-xe, url: sim://core }\n",
+    );
+    repo.write("devices/lab-brnach.yaml", "pools: {}\n");
+    repo.write("devices/core.yml", "pools: {}\n");
+    let r = run(&["validate"], repo.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let e = common::folded(&r.stderr);
+    assert!(
+        e.contains("devices/lab-brnach.yaml is the desired file of no device"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean device `lab-branch`?"), "{e}");
+    assert!(
+        e.contains("found devices/core.yml: rename it to .yaml"),
+        "{e}"
+    );
+    let first_warning = r.stderr.find('⚠').unwrap();
+    let last_error = r.stderr.rfind('×').unwrap();
+    assert!(
+        last_error < first_warning,
+        "errors come before warnings: {}",
+        r.stderr
+    );
+    let none = run(&["validate"], &repo.file("nowhere"));
+    assert!(
+        none.stderr
+            .contains("create dhcpform.yaml with a `devices:` map"),
+        "{}",
+        none.stderr
+    );
+}

@@ -87,7 +87,7 @@ rule!(warning_manual_leasable, "warning-manual-leasable", errors: 0, warnings: 1
     handed out", "exclude it");
 rule!(warning_exclusion_outside, "warning-exclusion-outside", errors: 0, warnings: 1, "192.0.2.1 \
     lies outside every dynamic pool");
-rule!(missing_file, "missing-file", errors: 1, warnings: 0, "devices/nowhere.yaml", "does not \
+rule!(missing_file, "missing-file", errors: 1, warnings: 1, "devices/nowhere.yaml", "does not \
     exist", "dhcpform.yaml:5:14");
 rule!(unknown_platform, "unknown-platform", errors: 1, warnings: 0, "unknown platform \
     `ios`", "did you mean `ios-xe`?");
