@@ -1,4 +1,4 @@
-//! CPU benchmarks of DESIGN.md section 11: plan (diff, order, render) of one device with 5,000
+//! CPU benchmarks (README, "Benchmarks"): plan (diff, order, render) of one device with 5,000
 //! pools and 2,000 exclusions, and validation of a 5,000-pool file. Prints peak memory too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 

@@ -1,4 +1,4 @@
-//! Command-line definitions (clap). Every command of DESIGN.md section 7.
+//! Command-line definitions (clap). Every command; docs/architecture.md has the contract.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

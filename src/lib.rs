@@ -1,7 +1,7 @@
 //! dhcpform: DHCP server configuration of network devices as code.
 //!
 //! Desired state lives in YAML; devices are read over their REST APIs; a plan shows the
-//! difference; apply converges the device with ordered calls. See DESIGN.md.
+//! difference; apply converges the device with ordered calls. See docs/architecture.md.
 
 pub mod apply;
 pub mod cli;

@@ -1,5 +1,6 @@
 //! Offline validation: loads a repository (inventory and every desired file) and applies the
-//! cross-field rules of DESIGN.md section 2, collecting every problem as a diagnostic.
+//! cross-field rules (docs/architecture.md, "Validation"), collecting every problem as a
+//! diagnostic.
 
 use crate::inventory::{self, DeviceEntry, Inventory, Platform};
 use crate::manifest::ios_xe::Lowered;

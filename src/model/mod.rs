@@ -1,7 +1,7 @@
 //! The canonical, span-free model that desired files and device answers are both lowered into.
 //!
 //! Only this model is ever compared: two values that mean the same thing are equal here, whatever
-//! spelling they arrived in (DESIGN.md section 3).
+//! spelling they arrived in (docs/architecture.md, "The canonical model").
 
 mod iface;
 mod values;

@@ -1,4 +1,4 @@
-//! Ordering of the IOS XE calls (DESIGN.md section 4):
+//! Ordering of the IOS XE calls (docs/architecture.md, "How a plan is ordered"):
 //! 1. pre-PUT of `/api/v1/dhcp` (disable first, exclusions widened to L ∪ D, relays = D),
 //! 2. DELETE dropped pools and the first half of replacements,
 //! 3. PUT changed pools so that no two dynamic pools overlap at any moment (a cycle becomes a

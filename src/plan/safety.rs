@@ -1,4 +1,4 @@
-//! Safety gates (DESIGN.md section 5). The stale-plan gate lives in apply.
+//! Safety gates (docs/architecture.md, "Safety gates"). The stale-plan gate lives in apply.
 
 use super::{Action, Change, Gate, Policy, Verdict};
 use crate::model::{DeviceConfig, LiveConfig};

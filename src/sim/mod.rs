@@ -1,5 +1,5 @@
 //! The device emulator: a real HTTP server (axum) speaking the IOS XE DHCP REST API and the
-//! F5 XC DHCP leases API as `shared/api/` describes them, with seeds, persistence, a request
+//! F5 XC DHCP leases API as docs/device-apis.md describes them, with seeds, persistence, a request
 //! journal, fault injection and a fleet mode. Used by tests, benchmarks and `sim://` devices.
 // Handlers return ready-made HTTP answers as their error values.
 #![allow(clippy::result_large_err)]

@@ -1,5 +1,5 @@
 //! The IOS XE client: token service, reads of server, pools and bindings, pool and server
-//! writes. Written to `shared/api/cisco-ios-xe-rest-dhcp.txt`, tolerant of every spelling there.
+//! writes. Written to the API as docs/device-apis.md describes it, tolerant of every spelling.
 
 use super::wire;
 use crate::device::http::{Answer, DeviceError, Http, Idempotency, Secret};

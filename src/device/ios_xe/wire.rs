@@ -1,7 +1,7 @@
 //! IOS XE wire format: tolerant readers that accept every spelling the API document uses, and
 //! writers that emit the spellings of the document's request examples.
 //!
-//! Spellings accepted (see `shared/api/NOTES.md`): `relay-agents`/`relay-agent`,
+//! Spellings accepted (docs/device-apis.md): `relay-agents`/`relay-agent`,
 //! `interface-name`/`interface`, `addresses`/`address` (list or single), `poolName`/`pool-name`,
 //! `default-gateway` as one address or a list, MACs in any common form, lease parts as numbers
 //! or numeric strings, omitted defaults (lease one day, enable true, empty lists).
