@@ -248,3 +248,24 @@ fn orphan_files_and_yml_near_misses_are_pointed_out_errors_first() {
         none.stderr
     );
 }
+
+#[test]
+fn import_write_leaves_a_schema_line_that_resolves_from_the_written_file() {
+    let sim = TestSim::fleet(2);
+    sim.seed("r1", common::scenario_seed());
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    let r = run(&["import", "--device", "r1", "--write"], repo.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(repo.file("devices/r1.yaml")).unwrap();
+    let line = text.lines().next().unwrap();
+    let rel = line.split("$schema=").nth(1).unwrap();
+    let schema = repo.file("devices").join(rel);
+    assert!(
+        schema.is_file(),
+        "{line} does not resolve to {}",
+        schema.display()
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap();
+    assert_eq!(v["title"], "IosXeFile");
+}

@@ -37,6 +37,7 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
         })
         .transpose()
         .map_err(miette::Report::new)?;
+    let root = target.root().to_path_buf();
     let (path, display) = target.desired_path();
     let (path, display) = (path.to_path_buf(), display.to_string());
     if write && !force && path.exists() {
@@ -49,9 +50,13 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     }
     let rt = super::runtime()?;
     let config = rt.block_on(target.read()).map_err(miette::Report::new)?;
+    // the $schema line resolves from the written file: schemas/ at the repository's root,
+    // as many levels up as the file is deep
+    let depth = display.matches('/').count();
+    let schema = format!("{}schemas/ios-xe.schema.json", "../".repeat(depth));
     let header = format!(
-        "# yaml-language-server: $schema=../schemas/ios-xe.schema.json\n# imported from device \
-            {device} by dhcpform import\n"
+        "# yaml-language-server: $schema={schema}\n# imported from device {device} by dhcpform \
+         import\n"
     );
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
     let text = crate::manifest::ios_xe::render_with(&config, &header, profile);
@@ -66,5 +71,13 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     std::fs::write(&path, &text)
         .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     p.err(&format!("wrote {display}"));
+    let schema_file = root.join("schemas/ios-xe.schema.json");
+    if !schema_file.exists() {
+        let json = crate::schema::json(crate::cli::SchemaKind::IosXe);
+        std::fs::create_dir_all(root.join("schemas"))
+            .and_then(|_| std::fs::write(&schema_file, format!("{json}\n")))
+            .map_err(|e| miette::miette!("cannot write {}: {e}", schema_file.display()))?;
+        p.err("wrote schemas/ios-xe.schema.json (editor completion for desired files)");
+    }
     Ok(Exit::Ok)
 }

@@ -794,6 +794,11 @@ impl ImportTarget {
         (&self.entry.desired, &self.entry.desired_display)
     }
 
+    /// The repository's root (where `dhcpform.yaml` is).
+    pub fn root(&self) -> &Path {
+        &self.inventory.root
+    }
+
     /// Reads the device's live configuration, as a desired state that plans empty.
     pub async fn read(self) -> Result<DeviceConfig, EngineError> {
         let nothing = crate::validate::IosXeDesired {
