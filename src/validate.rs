@@ -211,6 +211,11 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
     check_manual(pools, &dynamic, exclusions, &at, diags);
     check_gateways(pools, &at, diags);
     check_infinite(pools, &at, diags);
+    // No warning built on a value that failed: with a pool missing, "outside every pool" and
+    // "every address excluded" could be false.
+    if l.pools_failed {
+        return;
+    }
     if let Some(ex) = exclusions {
         check_exclusions(ex, &dynamic, &at, diags);
         check_leasable_options(pools, &dynamic, ex, &at, diags);

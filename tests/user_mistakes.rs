@@ -269,3 +269,25 @@ fn import_write_leaves_a_schema_line_that_resolves_from_the_written_file() {
         serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap();
     assert_eq!(v["title"], "IosXeFile");
 }
+
+#[test]
+fn no_warning_builds_on_a_value_that_failed() {
+    let repo = Repo::new("devices:\n  r1: { platform: ios-xe, url: sim://r1 }\n");
+    repo.desired(
+        "r1",
+        "server:\n  excluded-addresses: [10.1.0.1-10.1.0.9, 10.1.0.254]\npools:\n  staff:\n    \
+         dynamic: { address-range: 10.1.0.0/33 }\n",
+    );
+    let r = run(&["validate"], repo.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("invalid: 1 error(s), 0 warning(s)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("outside every dynamic pool"),
+        "{}",
+        r.stderr
+    );
+}

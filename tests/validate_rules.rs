@@ -71,7 +71,7 @@ rule!(netbios_limit, "netbios-limit", errors: 1, warnings: 0, "at most 8 NetBIOS
     servers", "r1.yaml:6:29");
 rule!(node_type, "node-type", errors: 1, warnings: 0, "NetBIOS node type", "r1.yaml:6:26");
 rule!(pool_kind_both, "pool-kind-both", errors: 1, warnings: 0, "both `dynamic` and \
-    `manual`", "r1.yaml:6:7");
+    `manual`", "r1.yaml:5:5");
 rule!(pool_kind_none, "pool-kind-none", errors: 1, warnings: 0, "neither `dynamic` nor \
     `manual`", "r1.yaml:3:5");
 rule!(client_name_domain, "client-name-domain", errors: 1, warnings: 0, "includes a domain \

@@ -148,6 +148,8 @@ pub struct Lowered {
     pub foreign: BTreeMap<String, (SourceFile, miette::SourceSpan)>,
     /// (pool, profile) for every pool that uses a profile.
     pub profile_uses: Vec<(String, String)>,
+    /// Some pool could not be lowered: checks across pools would build on a gap.
+    pub pools_failed: bool,
 }
 
 /// A profile of the inventory (`profiles:`): pool settings, as lowered, and which were given.
@@ -318,6 +320,7 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
     };
     let mut lw = Lowerer::new(file, diags);
     let mut trail = ProfileTrail::default();
+    let mut pools_failed = false;
     if parsed.server.is_none() && parsed.pools.is_none() && parsed.expect.is_none() {
         lw.warn_help(
             (0, 0).into(),
@@ -350,9 +353,12 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
         Some(map) => {
             let mut out = BTreeMap::new();
             for (name, pool) in map {
-                if let Some(mut lowered) = lower_pool(&mut lw, name, pool) {
-                    expand(&mut lw, name, pool, &mut lowered, profiles, &mut trail);
-                    out.insert(name.clone(), lowered);
+                match lower_pool(&mut lw, name, pool) {
+                    Some(mut lowered) => {
+                        expand(&mut lw, name, pool, &mut lowered, profiles, &mut trail);
+                        out.insert(name.clone(), lowered);
+                    }
+                    None => pools_failed = true,
                 }
             }
             Some(out)
@@ -380,6 +386,7 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
         spans: lw.spans,
         foreign: trail.foreign,
         profile_uses: trail.uses,
+        pools_failed,
     })
 }
 
@@ -476,7 +483,7 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
     }
     let kind = match (&p.value.dynamic, &p.value.manual) {
         (Some(_), Some(m)) => {
-            let span = lw.span(m);
+            let span = key_span(lw.file, lw.span(m), "manual");
             lw.error_help(
                 span,
                 format!("pool `{name}` has both `dynamic` and `manual`"),
