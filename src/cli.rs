@@ -113,15 +113,18 @@ pub struct Select {
 pub enum Command {
     /// Check the inventory and every desired-state file, offline.
     Validate {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
     /// Read devices and show what apply would change.
     Plan {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
         select: Select,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// Save the plan (JSON) for `apply --plan FILE`.
@@ -133,6 +136,7 @@ pub enum Command {
     },
     /// Converge devices to their desired state.
     Apply {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
         /// Run a plan saved by `plan --out`.
@@ -149,17 +153,21 @@ pub enum Command {
     },
     /// Read-only plan plus `expect:` checks; exit 2 on any difference.
     Drift {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
         select: Select,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
     /// Read a device and print (or write) its desired-state YAML.
     Import {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// The device, by its name in the inventory.
         #[arg(long)]
         device: String,
         /// Write the device's desired file instead of printing it.
@@ -178,10 +186,12 @@ pub enum Command {
     Leases {
         #[command(subcommand)]
         action: Option<LeasesAction>,
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
         select: Select,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = LeaseFormat::Table)]
         format: LeaseFormat,
     },
@@ -192,25 +202,34 @@ pub enum Command {
     },
     /// Print a JSON Schema.
     Schema {
+        /// Which file the schema describes.
         #[arg(value_enum)]
         kind: SchemaKind,
     },
     /// Print shell completions.
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to print completions for.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LeasesAction {
     /// Clear IOS XE bindings.
     Clear {
+        /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// The device, by its name in the inventory.
         #[arg(long)]
         device: String,
+        /// A binding to clear, by its address (repeatable).
         #[arg(long = "ip", required_unless_present = "all", conflicts_with = "all")]
         ips: Vec<std::net::Ipv4Addr>,
+        /// Clear every automatic binding of the device.
         #[arg(long)]
         all: bool,
+        /// Do not ask for confirmation (required without a terminal).
         #[arg(long)]
         yes: bool,
     },

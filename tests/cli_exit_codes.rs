@@ -68,3 +68,25 @@ fn a_closed_stdout_pipe_is_not_a_crash() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn every_flag_and_argument_has_a_description() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let builtin = matches!(a.get_id().as_str(), "help" | "version");
+            if !builtin && a.get_help().is_none() && a.get_long_help().is_none() {
+                missing.push(format!("{path} {}", a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = vec![];
+    walk(
+        &<dhcpform::cli::Cli as clap::CommandFactory>::command(),
+        "dhcpform",
+        &mut missing,
+    );
+    assert!(missing.is_empty(), "without a description: {missing:?}");
+}
