@@ -27,12 +27,6 @@ pub struct Global {
     /// Print only errors and the essentials.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Devices worked on at once, 1-1024 (overrides the inventory's settings.parallelism).
-    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub parallelism: Option<u16>,
-    /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4).
-    #[arg(long, global = true, value_parser = parse_shard)]
-    pub shard: Option<(u32, u32)>,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -107,6 +101,12 @@ pub struct Select {
     /// (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
+    /// Devices worked on at once, 1-1024 (overrides the inventory's settings.parallelism).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub parallelism: Option<u16>,
+    /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4).
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Subcommand)]

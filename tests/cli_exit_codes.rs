@@ -90,3 +90,30 @@ fn every_flag_and_argument_has_a_description() {
     );
     assert!(missing.is_empty(), "without a description: {missing:?}");
 }
+
+#[test]
+fn fleet_options_belong_to_the_fleet_commands_only() {
+    for cmd in [&["plan"][..], &["apply"], &["drift"], &["leases"]] {
+        let args = [cmd, &["--help"]].concat();
+        let out = common::dhcpform().args(&args).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("--parallelism") && help.contains("--shard"),
+            "{args:?}"
+        );
+    }
+    for cmd in [
+        &["validate"][..],
+        &["import"],
+        &["schema"],
+        &["leases", "clear"],
+    ] {
+        let args = [cmd, &["--help"]].concat();
+        let out = common::dhcpform().args(&args).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !help.contains("--parallelism") && !help.contains("--shard"),
+            "{args:?}"
+        );
+    }
+}

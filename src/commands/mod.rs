@@ -11,7 +11,7 @@ pub mod schema;
 pub mod sim;
 pub mod validate;
 
-use crate::cli::{Cli, Command, Global, Select};
+use crate::cli::{Cli, Command, Select};
 use crate::engine::{Options, Selection};
 pub use printer::Printer;
 
@@ -60,23 +60,19 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
         Command::Leases {
             action: Some(action),
             ..
-        } => leases_clear(&p, &global, action),
-        device_command => run_device_command(&p, &global, device_command),
+        } => leases_clear(&p, action),
+        device_command => run_device_command(&p, device_command),
     }
 }
 
 /// The commands that work on the selected devices of a repository.
-fn run_device_command(
-    p: &Printer,
-    global: &Global,
-    command: Command,
-) -> Result<Exit, miette::Report> {
+fn run_device_command(p: &Printer, command: Command) -> Result<Exit, miette::Report> {
     let plan = |dir: &std::path::Path, select, format, out, detailed_exitcode, drift| {
         plan::run(
             p,
             plan::PlanArgs {
                 dir,
-                options: options(global, select, p),
+                options: options(select, p),
                 format,
                 out,
                 detailed_exitcode,
@@ -115,7 +111,7 @@ fn run_device_command(
             apply::ApplyArgs {
                 dir: &dir,
                 plan: plan.as_deref(),
-                options: options(global, &select, p),
+                options: options(&select, p),
                 yes,
                 force,
             },
@@ -125,18 +121,14 @@ fn run_device_command(
             select,
             format,
             ..
-        } => leases::run(p, &dir, options(global, &select, p), format),
+        } => leases::run(p, &dir, options(&select, p), format),
         other => Err(miette::miette!(
             "internal error: {other:?} is not a device command"
         )),
     }
 }
 
-fn leases_clear(
-    p: &Printer,
-    global: &Global,
-    action: crate::cli::LeasesAction,
-) -> Result<Exit, miette::Report> {
+fn leases_clear(p: &Printer, action: crate::cli::LeasesAction) -> Result<Exit, miette::Report> {
     let crate::cli::LeasesAction::Clear {
         dir,
         device,
@@ -152,20 +144,20 @@ fn leases_clear(
             ips: &ips,
             all,
             yes,
-            options: options(global, &Select::default(), p),
+            options: options(&Select::default(), p),
         },
     )
 }
 
 /// The engine options of a device command.
-fn options(global: &Global, select: &Select, p: &Printer) -> Options {
+fn options(select: &Select, p: &Printer) -> Options {
     Options {
         selection: Selection {
             devices: select.devices.clone(),
             excludes: select.excludes.clone(),
-            shard: global.shard,
+            shard: select.shard,
         },
-        parallelism: global.parallelism.map(usize::from),
+        parallelism: select.parallelism.map(usize::from),
         log: p.logger(),
     }
 }
