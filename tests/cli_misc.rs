@@ -248,3 +248,33 @@ fn markdown_is_capped_with_a_note() {
     );
     assert!(out.contains("+  dynamic:"));
 }
+
+#[test]
+fn leases_clear_shows_what_it_would_clear_before_asking() {
+    let sim = TestSim::fleet(2);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "p",
+        "dynamic": {"address-range": "10.1.0.0/24"}}], "clients": [{"pool": "p", "count": 2}]}),
+    );
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    repo.desired(
+        "r1",
+        "pools:\n  p:\n    dynamic: { address-range: 10.1.0.0/24 }\n",
+    );
+    // without a terminal and without --yes: the list is shown, then the refusal to ask
+    let r = run(&["leases", "clear", "--device", "r1", "--all"], repo.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2 binding(s) to clear on r1:"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("10.1.0.1 ") && r.stderr.contains("10.1.0.2 "),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("needs --yes"), "{}", r.stderr);
+    assert_eq!(sim.state("r1").bindings.len(), 2, "nothing cleared");
+}

@@ -75,15 +75,41 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
         )
     };
     let question = format!("Clear {what} on {}?", a.device);
-    if !p.confirm(a.yes, "leases clear", &question)? {
+    let rt = super::runtime()?;
+    let mut refused = None;
+    let mut ask = |doomed: &[crate::engine::LeaseRow]| {
+        // what would be cleared, before asking
+        let list: Vec<String> = doomed
+            .iter()
+            .map(|l| format!("  {} {} ({})", l.ip, l.mac, l.kind))
+            .collect();
+        p.err(&format!(
+            "{} binding(s) to clear on {}:",
+            doomed.len(),
+            a.device
+        ));
+        if !list.is_empty() {
+            p.err(&list.join("\n"));
+        }
+        match p.confirm(a.yes, "leases clear", &question) {
+            Ok(answer) => answer,
+            Err(e) => {
+                refused = Some(e);
+                false
+            }
+        }
+    };
+    let results = rt
+        .block_on(engine.clear(clear, &mut ask))
+        .map_err(miette::Report::new)?;
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    let Some(results) = results else {
         p.err("cancelled: nothing cleared");
         // as for apply: nothing was done that was asked for
         return Ok(Exit::Error);
-    }
-    let rt = super::runtime()?;
-    let results = rt
-        .block_on(engine.clear(clear))
-        .map_err(miette::Report::new)?;
+    };
     let mut failures = 0;
     for r in results {
         match r {

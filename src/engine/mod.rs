@@ -338,16 +338,22 @@ impl Engine {
     }
 
     /// Clears bindings on the one selected device (see `only`).
-    pub async fn clear(self, what: Clear) -> Result<Vec<Cleared>, EngineError> {
+    /// `confirm` sees the bindings that would be cleared (read first) and says whether to go
+    /// ahead; `None` when it said no.
+    pub async fn clear(
+        self,
+        what: Clear,
+        confirm: &mut dyn FnMut(&[LeaseRow]) -> bool,
+    ) -> Result<Option<Vec<Cleared>>, EngineError> {
         let run = self.start().await?;
         let result = match run.selected.first() {
-            None => Ok(vec![]),
+            None => Ok(Some(vec![])),
             Some(&i) => match run.shared.bind_device(i) {
                 Err(e) => Err(e.into()),
                 Ok(device) => {
-                    let res = device.clear(&what).await;
+                    let res = clear_confirmed(device.as_ref(), &what, confirm).await;
                     finish(device.as_ref()).await;
-                    res.map_err(EngineError::from)
+                    res
                 }
             },
         };
@@ -451,6 +457,27 @@ fn join_error_text(e: tokio::task::JoinError) -> String {
     } else {
         e.to_string()
     }
+}
+
+/// Reads what `what` would clear, asks, and clears.
+async fn clear_confirmed(
+    device: &dyn Device,
+    what: &Clear,
+    confirm: &mut dyn FnMut(&[LeaseRow]) -> bool,
+) -> Result<Option<Vec<Cleared>>, EngineError> {
+    let set = device.leases().await?;
+    let doomed: Vec<LeaseRow> = set
+        .leases
+        .into_iter()
+        .filter(|l| match what {
+            Clear::All => l.kind == "automatic",
+            Clear::Ips(ips) => ips.iter().any(|ip| ip.to_string() == l.ip),
+        })
+        .collect();
+    if !confirm(&doomed) {
+        return Ok(None);
+    }
+    Ok(Some(device.clear(what).await?))
 }
 
 /// Ends a device's session: the one place tokens are released.
