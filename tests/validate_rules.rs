@@ -102,6 +102,10 @@ rule!(empty_file, "empty-file", errors: 0, warnings: 1, "manages nothing");
 rule!(interface_typo, "interface-typo", errors: 2, warnings: 0, "`GigabitEthernt2` is not an \
     IOS interface name", "did you mean `GigabitEthernet`", "r1.yaml:3:5", "multicast address",
     "r1.yaml:6:55");
+rule!(tab_indent, "tab-indent", errors: 1, warnings: 0, "YAML forbids tabs for indentation",
+    "indent with spaces", "r1.yaml:4:1");
+rule!(misplaced_key, "misplaced-key", errors: 1, warnings: 0, "unknown key `options`",
+    "check its indentation", "r1.yaml:5:7");
 rule!(lint_infinite, "lint-infinite", errors: 0, warnings: 1, "leases forever", "r1.yaml:3:60");
 
 #[test]

@@ -138,16 +138,101 @@ impl SourceFile {
     }
 
     fn yaml_error(&self, e: &serde_saphyr::Error) -> Diag {
+        // A tab in an indentation is the usual cause, wherever the parser noticed it.
+        if let Some(off) = tab_indent(self.text()) {
+            let mut d = Diag::at(
+                self,
+                SourceSpan::from((off, 1)),
+                "a tab indents this line: YAML forbids tabs for indentation",
+                "tab",
+            );
+            d.help = Some("indent with spaces".into());
+            return d;
+        }
         let msg = first_line(&e.to_string());
         let span = e
             .location()
             .map(|l| self.span_of(&l))
             .unwrap_or_else(|| (0, 0).into());
-        let (message, help) = explain_serde_message(&msg);
+        let (message, mut help) = explain_serde_message(&msg);
+        if help.is_none() && msg.contains("mapping values are not allowed") {
+            help = Some(
+                "a value holding `: ` must be quoted (e.g. \"a: b\"); or a key is indented \
+                 under a value"
+                    .into(),
+            );
+        }
         let mut d = Diag::at(self, span, message, "here");
         d.help = help;
         d
     }
+}
+
+/// Every key of dhcpform's files, to tell a key at the wrong level from a typo.
+const KEYS: &[&str] = &[
+    "settings",
+    "defaults",
+    "profiles",
+    "devices",
+    "parallelism",
+    "timeout",
+    "retries",
+    "safety",
+    "max-delete-percent",
+    "max-update-percent",
+    "min-existing",
+    "max-affected-clients",
+    "platform",
+    "url",
+    "auth",
+    "tls",
+    "desired",
+    "prune",
+    "protected-pools",
+    "namespace",
+    "site",
+    "tags",
+    "username-env",
+    "password-env",
+    "api-token-env",
+    "ca-file",
+    "insecure-skip-verify",
+    "server",
+    "pools",
+    "expect",
+    "enable",
+    "excluded-addresses",
+    "relay-agents",
+    "profile",
+    "dynamic",
+    "manual",
+    "options",
+    "address-range",
+    "lease-duration",
+    "host-ip-address",
+    "mac-address",
+    "client-name",
+    "domain-name",
+    "default-gateway",
+    "dns-servers",
+    "netbios-name-servers",
+    "netbios-node-type",
+    "max-utilization",
+    "min-free",
+    "reservations",
+];
+
+/// The offset of the first tab in a line's indentation.
+fn tab_indent(text: &str) -> Option<usize> {
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(i) = line[..indent].find('\t') {
+            return Some(off + i);
+        }
+        off += line.len();
+    }
+    None
 }
 
 /// Finds the first place where flow or block nesting exceeds `MAX_DEPTH`.
@@ -207,6 +292,12 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let help = match best {
             Some((_, c)) => Some(format!("did you mean `{c}`?")),
+            // a key of the files, at the wrong level: most often an indentation slip
+            None if KEYS.contains(&field) => Some(format!(
+                "`{field}` is a key of another level: check its indentation (it may belong \
+                 one level up or down); known keys here: {}",
+                expected.join(", ")
+            )),
             None if !expected.is_empty() => {
                 Some(format!("known keys here: {}", expected.join(", ")))
             }
