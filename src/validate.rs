@@ -67,7 +67,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
                             .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
                     }
                     check_ios_xe(&file, &lowered, &mut diags);
-                    fleet.add(&dev.name, &file, &lowered);
+                    fleet.add(devices.len(), &lowered);
                     check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
                     let desired = IosXeDesired {
@@ -86,7 +86,7 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     }
     report_profiles(&mut inventory, &uses, &mut diags);
     report_orphans(&inventory.root, &claimed, &mut diags);
-    fleet.check(&mut diags);
+    fleet.check(&devices, &mut diags);
     // errors first, then warnings; each by file and place
     diags
         .0
@@ -110,9 +110,9 @@ fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: 
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     files.sort();
-    let used: Vec<&Path> = claimed.iter().map(|(_, p)| p.as_path()).collect();
+    let used: std::collections::HashSet<&Path> = claimed.iter().map(|(_, p)| p.as_path()).collect();
     for f in files {
-        if used.iter().any(|u| *u == f) {
+        if used.contains(f.as_path()) {
             continue;
         }
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
@@ -310,55 +310,95 @@ fn check_infinite(
     }
 }
 
-/// What the cross-device lints need of one device: its dynamic networks and reserved MACs,
-/// each with its place.
+/// Where a cross-device lint points: a place in a device's file (read again only when a lint
+/// fires, so no file's text is held for the whole fleet) or in the inventory (a profile).
+#[derive(Clone)]
+enum Place {
+    File(SourceSpan),
+    Foreign(SourceFile, SourceSpan),
+}
+
+/// One pool of the fleet for the cross-device lints: the device (its index in the
+/// repository's devices), the pool, the value compared, and its place.
+type Entry<T> = (usize, String, T, Place);
+
+/// What the cross-device lints need of every device: dynamic networks and reserved MACs.
 #[derive(Default)]
 struct Fleet {
-    networks: Vec<(String, String, ipnet::Ipv4Net, (SourceFile, SourceSpan))>,
-    macs: Vec<(String, String, crate::model::Mac, (SourceFile, SourceSpan))>,
+    networks: Vec<Entry<ipnet::Ipv4Net>>,
+    macs: Vec<Entry<crate::model::Mac>>,
 }
 
 impl Fleet {
-    fn add(&mut self, device: &str, file: &SourceFile, l: &Lowered) {
+    /// Records the pools of the device that will be `devices[index]`.
+    fn add(&mut self, index: usize, l: &Lowered) {
         let Some(pools) = &l.config.pools else {
             return;
         };
         let at = |path: String| match l.foreign.get(&path) {
-            Some((f, s)) => (f.clone(), *s),
-            None => (file.clone(), span(&l.spans, &path)),
+            Some((f, s)) => Place::Foreign(f.clone(), *s),
+            None => Place::File(span(&l.spans, &path)),
         };
         for (name, pool) in pools {
             match &pool.kind {
                 PoolKind::Dynamic { network, .. } => self.networks.push((
-                    device.into(),
+                    index,
                     name.clone(),
                     *network,
                     at(format!("pools/{name}/network")),
                 )),
-                PoolKind::Manual { mac, .. } => self.macs.push((
-                    device.into(),
-                    name.clone(),
-                    *mac,
-                    at(format!("pools/{name}/mac")),
-                )),
+                PoolKind::Manual { mac, .. } => {
+                    self.macs
+                        .push((index, name.clone(), *mac, at(format!("pools/{name}/mac"))))
+                }
             }
         }
     }
 
+    fn resolve(place: &Place, dev: &DeviceEntry) -> (SourceFile, SourceSpan) {
+        match place {
+            Place::Foreign(f, s) => (f.clone(), *s),
+            Place::File(span) => (
+                SourceFile::read(&dev.desired_display, &dev.desired)
+                    .unwrap_or_else(|_| SourceFile::new(&dev.desired_display, &dev.desired, "")),
+                *span,
+            ),
+        }
+    }
+
     /// Lints across devices: one network served by dynamic pools of two devices (two DHCP
-    /// servers on one segment); one MAC reserved on two devices.
-    fn check(self, diags: &mut Diags) {
+    /// servers on one segment); one MAC reserved on two devices. Each entry is compared with
+    /// the earlier ones in O(log n): CIDR networks overlap only when one holds the other.
+    fn check(self, devices: &[(DeviceEntry, Desired)], diags: &mut Diags) {
+        use std::collections::HashMap;
+        let name = |i: usize| devices.get(i).map(|(e, _)| e.name.as_str()).unwrap_or("?");
+        // (network start, prefix) -> first entry; and by start, for the networks a wider one holds
+        let mut exact: HashMap<(u32, u8), usize> = HashMap::new();
+        let mut by_start: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (i, (dev, pool, net, place)) in self.networks.iter().enumerate() {
-            let first = self.networks[..i].iter().find(|(d, _, n, _)| {
-                d != dev && (n.contains(&net.network()) || net.contains(&n.network()))
+            let start = u32::from(net.network());
+            let end = u32::from(net.broadcast());
+            let wider = (0..=net.prefix_len()).find_map(|p| {
+                let n = ipnet::Ipv4Net::new(net.network(), p).ok()?.trunc();
+                let j = *exact.get(&(u32::from(n.network()), p))?;
+                (self.networks[j].0 != *dev).then_some(j)
             });
-            if let Some((d, p, n, _)) = first {
+            let narrower = || {
+                by_start
+                    .range(start..=end)
+                    .flat_map(|(_, js)| js.iter().copied())
+                    .find(|j| self.networks[*j].0 != *dev)
+            };
+            if let (Some(j), Some((entry, _))) = (wider.or_else(narrower), devices.get(*dev)) {
+                let (d, p, n, _) = &self.networks[j];
                 diags.push(
                     located(
-                        place.clone(),
+                        Fleet::resolve(place, entry),
                         format!(
-                            "network {net} of pool `{pool}` on device `{dev}` is also served by \
-                             pool `{p}` ({n}) on device `{d}`"
+                            "network {net} of pool `{pool}` on device `{}` is also served by \
+                             pool `{p}` ({n}) on device `{}`",
+                            name(*dev),
+                            name(*d)
                         ),
                         "two DHCP servers",
                     )
@@ -366,24 +406,33 @@ impl Fleet {
                     .warning(),
                 );
             }
+            exact.entry((start, net.prefix_len())).or_insert(i);
+            by_start.entry(start).or_default().push(i);
         }
+        let mut seen: HashMap<crate::model::Mac, usize> = HashMap::new();
         for (i, (dev, pool, mac, place)) in self.macs.iter().enumerate() {
-            let first = self.macs[..i]
-                .iter()
-                .find(|(d, _, m, _)| d != dev && m == mac);
-            if let Some((d, p, _, _)) = first {
-                diags.push(
-                    located(
-                        place.clone(),
-                        format!(
-                            "MAC {mac} of manual binding `{pool}` on device `{dev}` is also \
-                             reserved by `{p}` on device `{d}`"
-                        ),
-                        "reserved twice",
-                    )
-                    .with_help("a client gets one address: keep one reservation")
-                    .warning(),
-                );
+            match (seen.get(mac), devices.get(*dev)) {
+                (Some(&j), Some((entry, _))) if self.macs[j].0 != *dev => {
+                    let (d, p, _, _) = &self.macs[j];
+                    diags.push(
+                        located(
+                            Fleet::resolve(place, entry),
+                            format!(
+                                "MAC {mac} of manual binding `{pool}` on device `{}` is also \
+                                 reserved by `{p}` on device `{}`",
+                                name(*dev),
+                                name(*d)
+                            ),
+                            "reserved twice",
+                        )
+                        .with_help("a client gets one address: keep one reservation")
+                        .warning(),
+                    );
+                }
+                (Some(_), _) => {}
+                (None, _) => {
+                    seen.insert(*mac, i);
+                }
             }
         }
     }
