@@ -157,14 +157,17 @@ impl Stop {
     }
 }
 
+/// The calls that did not run, as the report lists them (`METHOD path`).
+fn skipped(ops: &[Operation]) -> Vec<String> {
+    ops.iter()
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect()
+}
+
 /// A device none of whose calls ran because a stop was requested first.
 pub fn not_started(plan: &DevicePlan) -> DeviceReport {
     let mut report = DeviceReport::new(&plan.device);
-    report.skipped = plan
-        .operations
-        .iter()
-        .map(|o| format!("{} {}", o.method, o.path))
-        .collect();
+    report.skipped = skipped(&plan.operations);
     report.interrupted = true;
     report
 }
@@ -206,10 +209,7 @@ pub async fn execute_until(
             }
         }
     }
-    report.skipped = plan.operations[next..]
-        .iter()
-        .map(|o| format!("{} {}", o.method, o.path))
-        .collect();
+    report.skipped = skipped(&plan.operations[next..]);
     if report.interrupted {
         return report;
     }

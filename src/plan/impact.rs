@@ -110,11 +110,6 @@ fn newly_excludes_leasable(live: &LiveConfig, d: &crate::model::Server) -> bool 
     })
 }
 
-/// Whether a binding loses its address through this change (for a change that can hurt).
-pub fn hurts_binding(c: &Change, b: &Binding, live: &LiveConfig, desired: &DeviceConfig) -> bool {
-    hurts(c, b, live, desired)
-}
-
 /// Whether a binding loses its address through this change.
 fn hurts(c: &Change, b: &Binding, live: &LiveConfig, desired: &DeviceConfig) -> bool {
     match &c.resource {
@@ -150,14 +145,22 @@ fn hurts(c: &Change, b: &Binding, live: &LiveConfig, desired: &DeviceConfig) -> 
     }
 }
 
-/// The impact of each change that can hurt clients (`None` for the others).
+/// What a plan's changes do to clients: the impact of each change that can hurt (`None` for
+/// the others), and every binding affected by any of them, once (address, automatic).
+#[derive(Debug, Default)]
+pub struct Impacts {
+    pub per_change: Vec<Option<Impact>>,
+    pub affected: std::collections::BTreeSet<(std::net::Ipv4Addr, bool)>,
+}
+
 pub fn impacts(
     changes: &[Change],
     live: &LiveConfig,
     desired: &DeviceConfig,
     bindings: &[Binding],
-) -> Vec<Option<Impact>> {
-    changes
+) -> Impacts {
+    let mut affected = std::collections::BTreeSet::new();
+    let per_change = changes
         .iter()
         .map(|c| {
             if !can_hurt(c, live, desired) {
@@ -168,6 +171,7 @@ pub fn impacts(
                 .filter(|b| hurts(c, b, live, desired))
                 .collect();
             hit.sort_by_key(|b| b.ip);
+            affected.extend(hit.iter().map(|b| (b.ip, b.kind == BindingType::Automatic)));
             Some(Impact {
                 count: hit.len(),
                 automatic: hit
@@ -186,7 +190,11 @@ pub fn impacts(
                     .collect(),
             })
         })
-        .collect()
+        .collect();
+    Impacts {
+        per_change,
+        affected,
+    }
 }
 
 #[cfg(test)]
@@ -218,7 +226,7 @@ mod tests {
         let d = crate::plan::diff::diff(desired, live, true);
         d.changes
             .iter()
-            .zip(impacts(&d.changes, live, desired, b))
+            .zip(impacts(&d.changes, live, desired, b).per_change)
             .filter_map(|(c, i)| i.map(|i| (c.resource.to_string(), i.count)))
             .collect()
     }

@@ -496,22 +496,12 @@ pub fn attach_impact(
             lift: lift.into(),
         }),
         Ok(bindings) => {
-            let impacts = impact::impacts(&plan.changes, live, desired, bindings);
-            let mut hit = std::collections::BTreeSet::new();
-            for (c, i) in plan.changes.iter_mut().zip(impacts) {
+            let found = impact::impacts(&plan.changes, live, desired, bindings);
+            for (c, i) in plan.changes.iter_mut().zip(found.per_change) {
                 c.impact = i;
             }
-            for b in bindings {
-                if plan
-                    .changes
-                    .iter()
-                    .any(|c| c.impact.is_some() && impact::hurts_binding(c, b, live, desired))
-                {
-                    hit.insert((b.ip, b.kind == crate::model::BindingType::Automatic));
-                }
-            }
-            plan.affected_clients = hit.len();
-            let automatic = hit.iter().filter(|(_, auto)| *auto).count();
+            plan.affected_clients = found.affected.len();
+            let automatic = found.affected.iter().filter(|(_, auto)| *auto).count();
             let max = policy.safety.max_affected_clients;
             (automatic > max).then(|| Gate {
                 gate: "max-affected-clients".into(),
