@@ -14,7 +14,8 @@ pub const INVENTORY_FILE: &str = "dhcpform.yaml";
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(extend("patternProperties" = {"^x-": {}}))]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 /// The dhcpform inventory: settings and devices.
 pub struct InventoryFile {
     #[serde(default)]
@@ -32,7 +33,8 @@ pub struct InventoryFile {
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct SettingsIn {
     /// Devices worked on at once, 1-1024 (default 16).
     #[schemars(with = "Option<usize>", range(min = 1, max = 1024))]
@@ -47,7 +49,8 @@ pub struct SettingsIn {
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct SafetyIn {
     /// 0-100 (default 30).
     #[schemars(with = "Option<u8>", range(max = 100))]
@@ -63,7 +66,8 @@ pub struct SafetyIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct DeviceIn {
     /// `ios-xe` or `f5-xc` (or from `defaults`).
     #[schemars(with = "Option<String>")]
@@ -90,7 +94,8 @@ pub struct DeviceIn {
 
 /// `defaults:` of the inventory: device fields every entry takes unless it sets its own.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct DefaultsIn {
     #[schemars(with = "Option<String>")]
     pub platform: Option<Sp<String>>,
@@ -103,7 +108,8 @@ pub struct DefaultsIn {
 }
 
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 /// Names of environment variables holding credentials; never the values.
 pub struct AuthIn {
     pub username_env: Option<String>,
@@ -112,7 +118,8 @@ pub struct AuthIn {
 }
 
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct TlsIn {
     pub ca_file: Option<String>,
     #[serde(default)]
@@ -311,13 +318,7 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
             return None;
         }
     };
-    let parsed: InventoryFile = match file.parse::<crate::manifest::xkeys::SkipX<InventoryFile>>() {
-        Ok(p) => p.0,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let parsed: InventoryFile = file.parse(diags)?;
     let profiles = parsed
         .profiles
         .iter()

@@ -145,3 +145,18 @@ fn fixtures_have_tests() {
         );
     }
 }
+
+// A file with N different mistakes yields N diagnostics in one run: every unknown key (each
+// with its did-you-mean) alongside the errors of the values.
+rule!(many_mistakes, "many-mistakes", errors: 9, warnings: 0,
+    "unknown key `lease-duraton`", "did you mean `lease-duration`?",
+    "unknown key `dns-server`", "did you mean `dns-servers`?",
+    "did you mean `h-node`?", "unknown key `client-nme`", "did you mean `client-name`?",
+    "unknown key `max-utilisation`", "did you mean `max-utilization`?",
+    "r1.yaml:2:11", "r1.yaml:3:24", "r1.yaml:7:22", "r1.yaml:11:26", "r1.yaml:15:20");
+rule!(inventory_mistakes, "inventory-mistakes", errors: 7, warnings: 0,
+    "unknown key `timout`", "did you mean `timeout`?",
+    "unknown key `max-updte-percent`", "did you mean `max-update-percent`?",
+    "unknown key `pasword-env`", "did you mean `password-env`?",
+    "unknown key `api-tokn-env`", "did you mean `api-token-env`?",
+    "unknown key `tagz`", "did you mean `tags`?", "parallelism");

@@ -108,8 +108,33 @@ impl SourceFile {
         SourceSpan::from((text.len(), 0))
     }
 
-    /// Parses YAML into `T`, with size, depth and alias limits; the error is a diagnostic.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Diag> {
+    /// Parses YAML into `T`, with size, depth and alias limits. Every unknown key is a
+    /// diagnostic in `diags` (all of them, not only the first); `None` when the file could
+    /// not be read into `T` at all (its diagnostic is in `diags` too).
+    pub fn parse<T: DeserializeOwned>(&self, diags: &mut Diags) -> Option<T> {
+        let found = super::keys::Found::default();
+        let parsed = self.parse_with(&found);
+        for u in found.into_inner() {
+            let span = self.span_of(&u.at);
+            let mut d = Diag::at(
+                self,
+                span,
+                format!("unknown key `{}`", u.key),
+                "unknown key",
+            );
+            d.help = unknown_key_help(&u.key, u.known);
+            diags.push(d);
+        }
+        match parsed {
+            Ok(v) => Some(v),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn parse_with<T: DeserializeOwned>(&self, found: &super::keys::Found) -> Result<T, Diag> {
         let text = self.text();
         if let Some(off) = text.find('\0') {
             return Err(Diag::at(
@@ -134,7 +159,10 @@ impl SourceFile {
         let mut options = serde_saphyr::Options::default();
         options.with_snippet = false;
         options.alias_limits = alias_limits;
-        serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| self.yaml_error(&e))
+        serde_saphyr::with_deserializer_from_str_with_options(text, options, |d| {
+            super::keys::read::<T, _>(d, found)
+        })
+        .map_err(|e| self.yaml_error(&e))
     }
 
     fn yaml_error(&self, e: &serde_saphyr::Error) -> Diag {
@@ -285,24 +313,7 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
                     .collect()
             })
             .unwrap_or_default();
-        let best = expected
-            .iter()
-            .map(|c| (strsim::jaro_winkler(field, c), *c))
-            .filter(|(score, _)| *score > 0.75)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let help = match best {
-            Some((_, c)) => Some(format!("did you mean `{c}`?")),
-            // a key of the files, at the wrong level: most often an indentation slip
-            None if KEYS.contains(&field) => Some(format!(
-                "`{field}` is a key of another level: check its indentation (it may belong \
-                 one level up or down); known keys here: {}",
-                expected.join(", ")
-            )),
-            None if !expected.is_empty() => {
-                Some(format!("known keys here: {}", expected.join(", ")))
-            }
-            None => None,
-        };
+        let help = unknown_key_help(field, &expected);
         return (format!("unknown key `{field}`"), help);
     }
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
@@ -316,6 +327,22 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
         );
     }
     (msg.to_string(), None)
+}
+
+/// A did-you-mean for an unknown key among the keys `known` at its place, or a hint that it
+/// belongs to another level.
+fn unknown_key_help(field: &str, known: &[&str]) -> Option<String> {
+    match nearest(field, known.iter().copied()) {
+        Some(c) => Some(format!("did you mean `{c}`?")),
+        // a key of the files, at the wrong level: most often an indentation slip
+        None if KEYS.contains(&field) => Some(format!(
+            "`{field}` is a key of another level: check its indentation (it may belong one \
+             level up or down); known keys here: {}",
+            known.join(", ")
+        )),
+        None if !known.is_empty() => Some(format!("known keys here: {}", known.join(", "))),
+        None => None,
+    }
 }
 
 /// One problem, pointing at a place in a file.

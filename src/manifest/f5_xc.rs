@@ -9,20 +9,15 @@ use serde::Deserialize;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(extend("patternProperties" = {"^x-": {}}))]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 /// Expectations on the DHCP leases of one F5 Distributed Cloud site.
 pub struct F5XcFile {
     pub expect: Option<ExpectIn>,
 }
 
 pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Expect> {
-    let parsed: F5XcFile = match file.parse::<crate::manifest::xkeys::SkipX<F5XcFile>>() {
-        Ok(p) => p.0,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let parsed: F5XcFile = file.parse(diags)?;
     let mut lw = Lowerer::new(file, diags);
     Some(
         parsed

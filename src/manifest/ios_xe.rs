@@ -14,7 +14,8 @@ pub const MAX_LIST: usize = 8;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(extend("patternProperties" = {"^x-": {}}))]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 /// Desired DHCP state of one Cisco IOS XE device.
 pub struct IosXeFile {
     /// Global settings. Omit to leave them unmanaged (an empty `server:` is an error).
@@ -55,7 +56,8 @@ where
 pub type PoolsIn = BTreeMap<String, Sp<PoolIn>>;
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct ServerIn {
     /// Default true.
     #[schemars(with = "Option<bool>")]
@@ -69,7 +71,8 @@ pub struct ServerIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct PoolIn {
     /// A profile of the inventory's `profiles:`: its settings fill what the pool leaves out.
     #[schemars(with = "Option<String>")]
@@ -82,7 +85,8 @@ pub struct PoolIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct DynamicIn {
     /// The pool's network, x.x.x.x/nn.
     #[schemars(with = "Option<String>")]
@@ -93,7 +97,8 @@ pub struct DynamicIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct ManualIn {
     #[schemars(with = "Option<String>")]
     pub host_ip_address: Option<Raw>,
@@ -106,7 +111,8 @@ pub struct ManualIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct OptionsIn {
     #[schemars(with = "Option<String>")]
     pub domain_name: Option<Raw>,
@@ -125,7 +131,8 @@ pub struct OptionsIn {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct ExpectIn {
     /// Per dynamic pool (IOS XE) or subnet (F5 XC), e.g. `90%`.
     #[schemars(with = "Option<String>")]
@@ -168,7 +175,8 @@ pub struct Profile {
 
 /// `profiles:` entry of the inventory.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+#[schemars(deny_unknown_fields)]
 pub struct ProfileIn {
     /// `1d`, `8h`, `infinite`... for the dynamic pools using the profile.
     #[schemars(with = "Option<serde_json::Value>")]
@@ -311,13 +319,7 @@ pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<Lowered> {
 
 /// `load`, with the inventory's profiles for pools that name one.
 pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> Option<Lowered> {
-    let parsed: IosXeFile = match file.parse::<crate::manifest::xkeys::SkipX<IosXeFile>>() {
-        Ok(p) => p.0,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let parsed: IosXeFile = file.parse(diags)?;
     let mut lw = Lowerer::new(file, diags);
     let mut trail = ProfileTrail::default();
     let mut pools_failed = false;

@@ -192,7 +192,16 @@ impl<'a> Lowerer<'a> {
         match s.parse::<NodeType>() {
             Ok(n) => Some(n),
             Err(e) => {
-                self.error(span, e.0, "unknown node type");
+                let kinds = ["b-node", "p-node", "m-node", "h-node"];
+                match super::diag::nearest(&s.to_ascii_lowercase(), kinds) {
+                    Some(n) => self.error_help(
+                        span,
+                        e.0,
+                        "unknown node type",
+                        format!("did you mean `{n}`?"),
+                    ),
+                    None => self.error(span, e.0, "unknown node type"),
+                }
                 None
             }
         }

@@ -7,8 +7,8 @@
 pub mod diag;
 pub mod f5_xc;
 pub mod ios_xe;
+pub mod keys;
 pub mod lower;
-pub mod xkeys;
 
 pub use diag::{Diag, Diags, Severity, SourceFile};
 
