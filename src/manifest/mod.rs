@@ -1,8 +1,9 @@
 //! YAML input types that keep spans, and their lowering into the canonical model.
 //!
 //! Values whose parsing can fail are kept as spanned raw YAML values, so lowering can report
-//! every bad value of a file at once. Only YAML syntax, duplicate keys and unknown keys stop a
-//! file early (serde stops at its first error).
+//! every bad value of a file at once; unknown keys are collected by `keys` (all of them, next
+//! to the value errors). Only YAML syntax errors, duplicate keys and values of the wrong shape
+//! for a section stop a file early (serde stops at its first error).
 
 pub mod diag;
 pub mod f5_xc;
