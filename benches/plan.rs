@@ -111,9 +111,9 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let plan = plan_ios_xe("big", black_box(&desired), black_box(&live), &policy);
-                let file = PlanFile::new(vec![plan]);
-                let mut out = String::new();
-                dhcpform::render::text::render(&mut out, &file, false).unwrap();
+                let file = PlanFile::new(dhcpform::plan::Kind::Plan, vec![plan]);
+                let text = dhcpform::render::stream::Format::Text;
+                let out = dhcpform::render::stream::render(&file, text, Default::default());
                 black_box(out.len())
             })
         },

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct OpDone {
     pub method: Method,
     pub path: String,
+    pub resource: crate::plan::Resource,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -23,6 +24,7 @@ pub struct OpDone {
 pub struct OpFailed {
     pub method: Method,
     pub path: String,
+    pub resource: crate::plan::Resource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub error: String,
@@ -71,6 +73,7 @@ fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
     OpFailed {
         method: op.method,
         path: op.path.clone(),
+        resource: op.resource.clone(),
         status: e.status(),
         error: e.to_string(),
     }
@@ -90,6 +93,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
                 return Err(OpFailed {
                     method: op.method,
                     path: op.path.clone(),
+                    resource: op.resource.clone(),
                     status: None,
                     error: "the device's global DHCP settings changed since planning; not \
                         overwriting them (plan again)"
@@ -106,6 +110,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
         Ok(ans) => Ok(OpDone {
             method: op.method,
             path: op.path.clone(),
+            resource: op.resource.clone(),
             status: ans.status,
             note: None,
         }),
@@ -124,6 +129,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
                 Ok(Some(found)) if found == pool => Ok(OpDone {
                     method: op.method,
                     path: op.path.clone(),
+                    resource: op.resource.clone(),
                     status: 201,
                     note: Some(format!(
                         "no clear answer ({e}); reading the pool back shows it was created"
@@ -159,9 +165,7 @@ impl Stop {
 
 /// The calls that did not run, as the report lists them (`METHOD path`).
 fn skipped(ops: &[Operation]) -> Vec<String> {
-    ops.iter()
-        .map(|o| format!("{} {}", o.method, o.path))
-        .collect()
+    ops.iter().map(crate::render::call_line).collect()
 }
 
 /// A device none of whose calls ran because a stop was requested first.

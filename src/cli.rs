@@ -41,7 +41,26 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `I/N`, or `auto`: GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` (set by `parallel:`).
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    if s.trim() == "auto" {
+        let var = |name: &str| {
+            std::env::var(name).map_err(|_| {
+                format!(
+                    "--shard auto reads {name}, which is not set (GitLab sets it with parallel:)"
+                )
+            })
+        };
+        return shard_of(&format!(
+            "{}/{}",
+            var("CI_NODE_INDEX")?,
+            var("CI_NODE_TOTAL")?
+        ));
+    }
+    shard_of(s)
+}
+
+fn shard_of(s: &str) -> Result<(u32, u32), String> {
     let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/4")?;
     let i: u32 = i.trim().parse().map_err(|_| "I must be a number")?;
     let n: u32 = n.trim().parse().map_err(|_| "N must be a number")?;
@@ -60,9 +79,26 @@ pub enum ColorChoice {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum PlanFormat {
+    /// For people (colour on a terminal; `::group::` per device under GitHub Actions).
     Text,
+    /// The plan file (schemas/plan.schema.json).
     Json,
+    /// A pull-request comment, job summary or issue body, under 60,000 characters.
     Markdown,
+    /// JUnit XML: one test case per device, failed on changes, drift or an error.
+    Junit,
+    /// GitLab's Terraform report for the merge-request widget.
+    Gitlab,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    /// miette diagnostics with the source around each problem.
+    Text,
+    /// Every diagnostic as an object (file, line, column, severity, message, help).
+    Json,
+    /// GitHub workflow commands (`::error file=..,line=..,col=..::message`).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -104,8 +140,9 @@ pub struct Select {
     /// Devices worked on at once, 1-1024 (overrides the inventory's settings.parallelism).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub parallelism: Option<u16>,
-    /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4).
-    #[arg(long, value_parser = parse_shard)]
+    /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4); `auto`
+    /// reads GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N|auto")]
     pub shard: Option<(u32, u32)>,
 }
 
@@ -116,6 +153,9 @@ pub enum Command {
         /// The repository: the folder holding dhcpform.yaml.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
     },
     /// Read devices and show what apply would change.
     Plan {
@@ -158,6 +198,19 @@ pub enum Command {
         dir: PathBuf,
         #[command(flatten)]
         select: Select,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Save the drift report (JSON) for `show`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Render saved plan or drift files without touching a device; several files (one per
+    /// shard) merge into one report.
+    Show {
+        /// Files written by `plan --out` or `drift --out`.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,

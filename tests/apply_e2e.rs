@@ -114,11 +114,11 @@ fn retries_stop_at_the_configured_count_with_the_device_answer() {
     let r = run(&["plan"], repo.path());
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stderr.contains("POST http://")
-            && (r.stderr.contains("device answered 429")
-                || r.stderr.contains("device answered 503")),
+        r.stdout.contains("POST http://")
+            && (r.stdout.contains("device answered 429")
+                || r.stdout.contains("device answered 503")),
         "{}",
-        r.stderr
+        r.stdout
     );
     let tries = sim
         .journal("r1")
@@ -144,13 +144,14 @@ fn nth_write_failing_exits_3_reports_exactly_and_a_second_apply_converges() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("  done    PUT /api/v1/dhcp (204)"),
+        r.stdout
+            .contains("  done    PUT /api/v1/dhcp (server): 204"),
         "{}",
         r.stdout
     );
     assert!(
         r.stdout
-            .contains("  done    DELETE /api/v1/dhcp/pool/old (204)"),
+            .contains("  done    DELETE /api/v1/dhcp/pool/old: 204"),
         "{}",
         r.stdout
     );
@@ -332,7 +333,7 @@ fn gate(seed: serde_json::Value, desired: &str, inventory_extra: &str, gate: &st
         p.stdout
     );
     assert!(
-        p.stdout.contains("to lift: re-run with --force"),
+        p.stdout.contains("to lift: `dhcpform apply --force`"),
         "{}",
         p.stdout
     );

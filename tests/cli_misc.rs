@@ -205,23 +205,22 @@ fn schema_and_completions_print() {
     assert_eq!(c.status.code(), Some(0));
 }
 
-#[test]
-fn markdown_is_capped_with_a_note() {
-    use dhcpform::plan::{Action, Change, DevicePlan, PlanFile};
-    let big: Vec<DevicePlan> = (0..400)
+/// A plan of `n` devices with five new pools each, rendered as markdown.
+fn big_markdown(n: usize) -> String {
+    use dhcpform::plan::{Action, Change, DevicePlan, Kind, PlanFile};
+    use dhcpform::render::stream::{Format, render};
+    let big: Vec<DevicePlan> = (0..n)
         .map(|i| {
             let mut d =
-                DevicePlan::empty(&format!("dev-{i:03}"), dhcpform::inventory::Platform::IosXe);
+                DevicePlan::empty(&format!("dev-{i:04}"), dhcpform::inventory::Platform::IosXe);
             d.changes = (0..5)
                 .map(|k| Change {
                     resource: dhcpform::plan::Resource::Pool(format!("pool-{k}")),
                     action: Action::Create,
                     before: None,
                     after: Some(
-                        json!({"kind": {"dynamic": {"network": format!("10.{k}.0.0/24"),
-                        "lease": "1d"}}, "options": {"domain_name": null, "default_gateway": [],
-                            "dns_servers": [], "netbios_name_servers": [],
-                                "netbios_node_type": null}}),
+                        json!({"dynamic": {"address-range": format!("10.{k}.0.0/24"),
+                        "lease-duration": "1d"}, "options": {"dns-servers": ["10.0.0.53"]}}),
                     ),
                     fields: vec![],
                     reason: None,
@@ -231,22 +230,39 @@ fn markdown_is_capped_with_a_note() {
             d
         })
         .collect();
-    let mut out = String::new();
-    dhcpform::render::markdown::render(&mut out, &PlanFile::new(big)).unwrap();
+    let plan = PlanFile::new(Kind::Plan, big);
+    let out = render(&plan, Format::Markdown, Default::default());
+    assert!(out.starts_with("<!-- dhcpform:plan -->\n"), "{out}");
     assert!(
         out.chars().count() <= dhcpform::render::markdown::MAX_CHARS,
         "{}",
         out.len()
     );
-    assert!(
-        out.contains("| `dev-399` | 5 | 0 | 0 | 0 | changes |"),
-        "the summary table lists every device"
+    out
+}
+
+#[test]
+fn markdown_shrinks_in_steps_and_says_what_it_left_out() {
+    // full diffs while they fit
+    let small = big_markdown(20);
+    assert!(small.contains("+    address-range: 10.4.0.0/24"), "{small}");
+    assert!(!small.contains("Left out"), "{small}");
+    assert_eq!(
+        small.matches("dev-0007").count(),
+        2,
+        "a name once in the table and once in its section"
     );
-    assert!(
-        out.contains("_Cut to stay under 60000 characters"),
-        "says what was cut"
-    );
-    assert!(out.contains("+  dynamic:"));
+    // then each device's summary without diffs, the whole table kept
+    let medium = big_markdown(150);
+    assert!(!medium.contains("address-range"));
+    assert!(medium.contains("<summary><code>dev-0149</code>: 5 to create"));
+    assert!(medium.contains("| `dev-0149` | 5 | 0 | 0 | 0 | 0 | changes |"));
+    assert!(medium.contains("Left out to stay under 60000 characters: the diffs and calls"));
+    // then the table alone
+    let large = big_markdown(700);
+    assert!(!large.contains("<details>"));
+    assert!(large.contains("| `dev-0699` | 5 | 0 | 0 | 0 | 0 | changes |"));
+    assert!(large.contains("Left out to stay under 60000 characters: the details of 700"));
 }
 
 #[test]

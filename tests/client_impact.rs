@@ -195,7 +195,7 @@ fn the_gate_blocks_names_the_count_and_is_lifted_by_force_or_the_setting() {
     );
     let m = run(&["plan", "--format", "markdown"], repo.path());
     assert!(
-        m.stdout.contains("| `r1` | 0 | 0 | 1 | 3 | blocked |"),
+        m.stdout.contains("| `r1` | 0 | 0 | 1 | 0 | 3 | blocked |"),
         "{}",
         m.stdout
     );
@@ -209,7 +209,7 @@ fn the_gate_blocks_names_the_count_and_is_lifted_by_force_or_the_setting() {
     assert!(
         a.stdout.contains(
             "max-affected-clients (takes addresses from 3 active client(s), above \
-             max-affected-clients 0; to lift: re-run with --force"
+             max-affected-clients 0; to lift: `dhcpform apply --force`"
         ),
         "{}",
         a.stdout

@@ -92,7 +92,7 @@ fn a_404_on_the_token_service_still_fails() {
     repo.desired("r1", DESIRED);
     let p = run(&["plan"], repo.path());
     assert_eq!(p.code, 1, "{}{}", p.stdout, p.stderr);
-    assert!(p.stderr.contains("token-services"), "{}", p.stderr);
+    assert!(p.stdout.contains("token-services"), "{}", p.stdout);
 }
 
 #[test]

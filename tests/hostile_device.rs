@@ -248,9 +248,9 @@ fn each_failure_says_what_was_wrong() {
     for (sc, words) in expect {
         let r = common::run(&["plan"], repo(&h, &[sc]).path());
         assert!(
-            words.iter().any(|w| r.stderr.contains(w)),
+            words.iter().any(|w| r.stdout.contains(w)),
             "{sc}: expected one of {words:?} in: {}",
-            r.stderr
+            r.stdout
         );
     }
     drop(h.rt);

@@ -60,7 +60,7 @@ fn each_lint_warns_with_its_place_and_validation_still_passes() {
     ] {
         assert!(e.contains(words), "missing `{words}` in {}", r.stderr);
         assert!(
-            e.contains(&format!("[{place}]")),
+            e.contains(&format!("/{place}]")),
             "`{words}` not at {place}: {}",
             r.stderr
         );

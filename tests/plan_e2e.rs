@@ -212,7 +212,10 @@ fn markdown_plan_snapshot() {
     let (_sim, repo) = render_repo();
     let r = run(&["plan", "--format", "markdown"], repo.path());
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("## dhcpform plan\n\n| device |"));
+    assert!(
+        r.stdout
+            .starts_with("<!-- dhcpform:plan -->\n## dhcpform plan\n\n**")
+    );
     assert!(r.stdout.contains("<details>") && r.stdout.contains("```diff"));
     insta::assert_snapshot!("plan_markdown", r.stdout);
 }
@@ -296,12 +299,22 @@ fn unreachable_device_fails_the_run_with_method_and_url() {
     let r = run(&["plan", "--detailed-exitcode"], repo.path());
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr
+        r.stdout
             .contains("POST http://127.0.0.1:1/api/v1/auth/token-services: cannot connect"),
         "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("gone: failed\n  error: POST"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stderr.contains("cannot connect"),
+        "the error is printed once, in the report: {}",
         r.stderr
     );
-    assert!(r.stdout.contains("gone: error:"), "{}", r.stdout);
+    assert!(r.stderr.contains("1 device(s) could not be planned: gone"));
     assert!(
         !r.stdout.contains("gone: 0 to create"),
         "a failed device is not shown as empty"
@@ -335,14 +348,14 @@ fn garbage_answer_is_a_clear_error() {
     let r = run(&["plan"], repo.path());
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains(&format!(
+        r.stdout.contains(&format!(
             "POST {url}/api/v1/auth/token-services: the answer is not \
         what the API document describes: not JSON"
         )),
         "{}",
-        r.stderr
+        r.stdout
     );
-    assert!(r.stderr.contains("<html>oops!"), "{}", r.stderr);
+    assert!(r.stdout.contains("<html>oops!"), "{}", r.stdout);
 }
 
 #[test]
@@ -357,9 +370,9 @@ fn error_status_names_the_device_answer() {
     let r = run(&["plan"], repo.path());
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("device answered 403: privilege 15 only"),
+        r.stdout.contains("device answered 403: privilege 15 only"),
         "{}",
-        r.stderr
+        r.stdout
     );
 }
 
@@ -376,7 +389,7 @@ fn missing_credentials_env_is_reported_and_nothing_is_sent() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&out.stdout)
             .contains("environment variable DHCPFORM_TEST_PASS (the password) is not set")
     );
     assert!(sim.handle.sim.journal().is_empty());

@@ -211,14 +211,14 @@ fn diagnostics_point_at_the_file_each_value_came_from() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let e = common::folded(&r.stderr);
     // a bad value in a profile: at its line in the inventory, naming a pool that uses it
-    assert!(e.contains("[dhcpform.yaml:10:21]"), "{}", r.stderr);
+    assert!(e.contains("/dhcpform.yaml:10:21]"), "{}", r.stderr);
     assert!(
         e.contains("(in profile `broken`, used by pool `bad` of devices/r1.yaml)"),
         "{e}"
     );
     // an unknown profile: at the pool's `profile:` value, with a did-you-mean
     assert!(
-        e.contains("[devices/r1.yaml:6:14]") && e.contains("did you mean `corp`?"),
+        e.contains("/devices/r1.yaml:6:14]") && e.contains("did you mean `corp`?"),
         "{e}"
     );
     // a rule on the expanded pool: the gateway came from the profile, so its line is shown
@@ -226,7 +226,7 @@ fn diagnostics_point_at_the_file_each_value_came_from() {
         e.contains("default gateway 10.1.0.1 is outside pool `guests`'s network"),
         "{e}"
     );
-    assert!(e.contains("[dhcpform.yaml:7:25]"), "{}", r.stderr);
+    assert!(e.contains("/dhcpform.yaml:7:25]"), "{}", r.stderr);
     assert!(e.contains("invalid: 3 error(s)"), "{e}");
 }
 

@@ -36,9 +36,9 @@ fn quickstart_plan_apply_plan() {
     for line in [
         "lab-core: 1 to create, 2 to update, 1 to delete",
         "lab-branch: 1 to create, 0 to update, 0 to delete",
-        "lab-edge: 0 to create, 0 to update, 0 to delete",
+        "lab-edge: read-only (f5-xc): read 2 lease(s) in 1 subnet(s)",
         "- pool/old-lab (delete)",
-        "3 device(s): 2 with changes, 0 failed",
+        "3 device(s): 2 with changes, 0 blocked, 0 failed",
     ] {
         assert!(
             plan.stdout.contains(line),
@@ -73,7 +73,7 @@ fn quickstart_plan_apply_plan() {
     assert!(
         again
             .stdout
-            .contains("3 device(s): 0 with changes, 0 failed"),
+            .contains("3 device(s): 0 with changes, 0 blocked, 0 failed\nNo changes."),
         "{}",
         again.stdout
     );

@@ -35,7 +35,7 @@ fn load(path: &std::path::Path) -> PlanFile {
 
 /// Writes `plan` back, with a checksum made for it (a careful forger).
 fn forge(path: &std::path::Path, plan: PlanFile) {
-    let plan = PlanFile::new(plan.devices);
+    let plan = PlanFile::new(plan.kind, plan.devices);
     std::fs::write(path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
 }
 
@@ -74,7 +74,7 @@ fn an_unknown_format_version_is_refused() {
     let text = std::fs::read_to_string(&plan).unwrap();
     std::fs::write(
         &plan,
-        text.replacen("\"format_version\": 1", "\"format_version\": 7", 1),
+        text.replacen("\"format_version\": 2", "\"format_version\": 7", 1),
     )
     .unwrap();
     refused(&sim, &repo, &plan, "plan format 7");

@@ -71,9 +71,9 @@ fn an_unknown_ca_fails_naming_the_device() {
     let (sim, _dir) = https_sim(&["localhost", "127.0.0.1"]);
     let r = run(&["plan"], repo(&sim.url("r1"), "{}").path());
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("device r1"), "{}", r.stderr);
+    assert!(r.stdout.contains("r1: failed"), "{}", r.stdout);
     assert!(
-        r.stderr.contains("certificate is not trusted"),
+        r.stdout.contains("certificate is not trusted"),
         "{}",
         r.stderr
     );
@@ -87,9 +87,9 @@ fn a_host_name_the_certificate_does_not_hold_fails() {
     std::fs::copy(dir.path().join("ca.pem"), repo.file("ca.pem")).unwrap();
     let r = run(&["plan"], repo.path());
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("device r1"), "{}", r.stderr);
+    assert!(r.stdout.contains("r1: failed"), "{}", r.stdout);
     assert!(
-        r.stderr.contains("certificate is not trusted"),
+        r.stdout.contains("certificate is not trusted"),
         "{}",
         r.stderr
     );

@@ -3,7 +3,6 @@
 
 use super::{Exit, Printer};
 use crate::apply::DeviceReport;
-use crate::cli::PlanFormat;
 use crate::engine::{ApplyHooks, ApplyOutcome, ApplyRequest, Options};
 use crate::plan::PlanFile;
 use std::path::Path;
@@ -37,8 +36,12 @@ struct Hooks<'a> {
 impl ApplyHooks for Hooks<'_> {
     fn planned(&mut self, plan: &PlanFile) {
         if !self.p.quiet() {
-            self.p
-                .out(&super::plan::render(self.p, plan, PlanFormat::Text));
+            let style = super::plan::style(self.p);
+            self.p.out(&crate::render::stream::render(
+                plan,
+                crate::render::stream::Format::Text,
+                style,
+            ));
         }
     }
 
@@ -106,10 +109,12 @@ fn report_text(reports: &[DeviceReport]) -> String {
                 .as_ref()
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default();
-            let _ = writeln!(s, "  done    {} {} ({}){note}", d.method, d.path, d.status);
+            let call = crate::render::call_text(d.method, &d.path, &d.resource);
+            let _ = writeln!(s, "  done    {call}: {}{note}", d.status);
         }
         if let Some(f) = &r.failed {
-            let _ = writeln!(s, "  failed  {} {}: {}", f.method, f.path, f.error);
+            let call = crate::render::call_text(f.method, &f.path, &f.resource);
+            let _ = writeln!(s, "  failed  {call}: {}", f.error);
         }
         for k in &r.skipped {
             let _ = writeln!(s, "  skipped {k}");

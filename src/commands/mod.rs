@@ -29,7 +29,8 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     let global = cli.global.clone();
     let p = Printer::new(&global);
     match cli.command {
-        Command::Validate { dir } => validate::run(&p, &dir),
+        Command::Validate { dir, format } => validate::run(&p, &dir, format),
+        Command::Show { files, format } => plan::show(&p, &files, format),
         Command::Schema { kind } => schema::run(&p, kind),
         Command::Sim {
             action: crate::cli::SimAction::Serve(args),
@@ -99,7 +100,8 @@ fn run_device_command(p: &Printer, command: Command) -> Result<Exit, miette::Rep
             dir,
             select,
             format,
-        } => plan(&dir, &select, format, None, true, true),
+            out,
+        } => plan(&dir, &select, format, out.as_deref(), false, true),
         Command::Apply {
             dir,
             plan,
@@ -170,7 +172,7 @@ fn load(
     options: Options,
 ) -> Result<crate::engine::Engine, Exit> {
     let (engine, diags) = crate::engine::Engine::load(dir, options);
-    p.diags(&diags);
+    p.diags(&diags.under(dir));
     match engine {
         Ok(engine) => {
             for w in engine.warnings() {

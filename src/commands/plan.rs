@@ -1,23 +1,32 @@
-//! `dhcpform plan` and `dhcpform drift`: each device's plan is rendered and printed as soon
-//! as the devices before it are done; `--out` streams the plan file beside.
+//! `dhcpform plan`, `dhcpform drift` and `dhcpform show`: each device's plan is rendered and
+//! printed as soon as the devices before it are done; `--out` streams the plan file beside.
+//! `show` renders saved files (one per shard, merged) through the same stream.
 
 use super::{Exit, Printer};
 use crate::cli::PlanFormat;
 use crate::engine::{Options, PlanMode};
-use crate::plan::{DevicePlan, PlanFile};
-use crate::render::{json, markdown, text};
+use crate::plan::{DevicePlan, Kind, PlanFile, Summary};
+use crate::render::stream::{Format, Stream, Style};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Renders a whole plan in the chosen format.
-pub fn render(p: &Printer, plan: &PlanFile, format: PlanFormat) -> String {
-    let mut out = String::new();
-    let _ = match format {
-        PlanFormat::Text => text::render(&mut out, plan, p.stdout_color()),
-        PlanFormat::Json => json::render(&mut out, plan),
-        PlanFormat::Markdown => markdown::render(&mut out, plan),
-    };
-    out
+pub fn format(f: PlanFormat) -> Format {
+    match f {
+        PlanFormat::Text => Format::Text,
+        PlanFormat::Json => Format::Json,
+        PlanFormat::Markdown => Format::Markdown,
+        PlanFormat::Junit => Format::Junit,
+        PlanFormat::Gitlab => Format::Gitlab,
+    }
+}
+
+/// How text output is dressed for this run.
+pub fn style(p: &Printer) -> Style {
+    Style {
+        color: p.stdout_color(),
+        github: p.github_actions(),
+        quiet: p.quiet(),
+    }
 }
 
 pub struct PlanArgs<'a> {
@@ -29,72 +38,8 @@ pub struct PlanArgs<'a> {
     pub drift: bool,
 }
 
-/// Renders a plan device by device: returns what can be printed now.
-enum Stream {
-    Text {
-        color: bool,
-        tally: text::Tally,
-    },
-    Json {
-        any: bool,
-        sum: Box<crate::plan::Checksum>,
-    },
-    Markdown(Box<markdown::Builder>),
-}
-
-impl Stream {
-    fn new(format: PlanFormat, color: bool) -> Stream {
-        match format {
-            PlanFormat::Text => Stream::Text {
-                color,
-                tally: text::Tally::default(),
-            },
-            PlanFormat::Json => Stream::Json {
-                any: false,
-                sum: Box::default(),
-            },
-            PlanFormat::Markdown => Stream::Markdown(Box::default()),
-        }
-    }
-
-    fn start(&self) -> String {
-        let mut s = String::new();
-        if let Stream::Json { .. } = self {
-            let _ = json::header(&mut s);
-        }
-        s
-    }
-
-    fn device(&mut self, d: &DevicePlan) -> String {
-        let mut s = String::new();
-        match self {
-            Stream::Text { color, tally } => {
-                let _ = text::device(&mut s, d, *color);
-                tally.add(d);
-            }
-            Stream::Json { any, sum } => {
-                let _ = json::device(&mut s, d, !*any);
-                sum.add(d);
-                *any = true;
-            }
-            Stream::Markdown(b) => b.add(d),
-        }
-        s
-    }
-
-    fn finish(self) -> String {
-        let mut s = String::new();
-        let _ = match self {
-            Stream::Text { tally, .. } => text::summary(&mut s, &tally),
-            Stream::Json { any, sum } => json::footer(&mut s, any, &sum.finish()),
-            Stream::Markdown(b) => b.finish(&mut s),
-        };
-        s
-    }
-}
-
-/// `--out FILE`: the plan file, written beside FILE as it streams and moved into place only
-/// when every device was planned.
+/// `--out FILE`: the plan file, written beside FILE as it streams and moved into place once
+/// every device was planned.
 struct SavedPlan {
     path: PathBuf,
     tmp: PathBuf,
@@ -104,7 +49,7 @@ struct SavedPlan {
 }
 
 impl SavedPlan {
-    fn create(path: &Path) -> Result<SavedPlan, miette::Report> {
+    fn create(path: &Path, kind: Kind) -> Result<SavedPlan, miette::Report> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".partial");
         let tmp = PathBuf::from(tmp);
@@ -114,7 +59,7 @@ impl SavedPlan {
             path: path.to_path_buf(),
             tmp,
             file: std::io::BufWriter::new(file),
-            stream: Stream::new(PlanFormat::Json, false),
+            stream: Stream::new(Format::Json, kind, Style::default()),
             failed: None,
         };
         let head = saved.stream.start();
@@ -137,9 +82,11 @@ impl SavedPlan {
 
     /// Moves the file into place (`keep`) or removes it.
     fn close(mut self, keep: bool) -> Result<(), miette::Report> {
-        let tail =
-            std::mem::replace(&mut self.stream, Stream::new(PlanFormat::Json, false)).finish();
-        self.write(&tail);
+        let stream = std::mem::replace(
+            &mut self.stream,
+            Stream::new(Format::Gitlab, Kind::Plan, Style::default()),
+        );
+        self.write(&stream.finish());
         if let Err(e) = self.file.flush() {
             self.failed.get_or_insert(e);
         }
@@ -157,16 +104,17 @@ impl SavedPlan {
 }
 
 pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
+    let kind = if a.drift { Kind::Drift } else { Kind::Plan };
     let engine = match super::load(p, a.dir, a.options) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
-    let mut saved = a.out.map(SavedPlan::create).transpose()?;
+    let mut saved = a.out.map(|o| SavedPlan::create(o, kind)).transpose()?;
     let rt = super::runtime()?;
     let progress = p.progress(engine.entries().count());
-    let mut stream = Stream::new(a.format, p.stdout_color());
+    let mut stream = Stream::new(format(a.format), kind, style(p));
     p.out(&stream.start());
-    let (mut errors, mut pending) = (Vec::new(), false);
+    let mut failed = Vec::new();
     let mode = PlanMode {
         force: false,
         drift: a.drift,
@@ -178,12 +126,11 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
         if let Some(s) = saved.as_mut() {
             s.device(&d);
         }
-        pending |= d.has_changes() || !d.findings.is_empty();
-        if let Some(e) = d.error {
-            errors.push((d.device, e));
+        if d.error.is_some() {
+            failed.push(d.device);
         }
     }));
-    progress.finish_and_clear();
+    progress.finish();
     if let Err(e) = result {
         if let Some(s) = saved {
             s.close(false)?;
@@ -191,29 +138,55 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
         p.error(&e.to_string());
         return Ok(Exit::Error);
     }
+    let summary = *stream.summary();
     p.out(&stream.finish());
-    for (device, e) in &errors {
-        p.error(&format!("device {device}: {e}"));
+    // The errors themselves are in the report, once; stderr says which devices failed.
+    if !failed.is_empty() {
+        p.error(&format!(
+            "{} device(s) could not be {}: {} (the report says why)",
+            failed.len(),
+            if a.drift { "checked" } else { "planned" },
+            failed.join(", ")
+        ));
     }
     if let (Some(s), Some(path)) = (saved, a.out) {
-        let keep = errors.is_empty();
-        s.close(keep)?;
-        if keep {
-            p.info(&format!("plan saved to {}", path.display()));
-        } else {
-            p.err(&format!(
-                "plan not saved to {}: {} device(s) could not be planned",
-                path.display(),
-                errors.len()
-            ));
-        }
+        s.close(true)?;
+        p.info(&format!("{} saved to {}", kind.as_str(), path.display()));
     }
-    if !errors.is_empty() {
-        return Ok(Exit::Error);
+    Ok(exit(kind, &summary, a.detailed_exitcode))
+}
+
+/// 1 when a device failed; a plan under `--detailed-exitcode`: 4 when a device is blocked,
+/// else 2 when changes are pending; a drift report: 2 on drift; else 0.
+fn exit(kind: Kind, s: &Summary, detailed_exitcode: bool) -> Exit {
+    if s.failed > 0 {
+        return Exit::Error;
     }
-    Ok(if pending && (a.detailed_exitcode || a.drift) {
-        Exit::Pending
-    } else {
-        Exit::Ok
-    })
+    match kind {
+        Kind::Plan if detailed_exitcode && s.blocked > 0 => Exit::Blocked,
+        Kind::Plan if detailed_exitcode && s.with_changes > 0 => Exit::Pending,
+        Kind::Drift if s.drifted > 0 => Exit::Pending,
+        _ => Exit::Ok,
+    }
+}
+
+/// `dhcpform show FILE...`: renders saved plan or drift files without touching a device.
+/// Several files (one per shard) merge into one report; each is checked first.
+pub fn show(p: &Printer, files: &[PathBuf], f: PlanFormat) -> Result<Exit, miette::Report> {
+    let mut read = Vec::new();
+    for f in files {
+        let name = f.display().to_string();
+        let text =
+            std::fs::read_to_string(f).map_err(|e| miette::miette!("cannot read {name}: {e}"))?;
+        let plan: PlanFile = serde_json::from_str(&text).map_err(|e| {
+            miette::miette!(
+                help = "show reads files written by `plan --out` or `drift --out`",
+                "{name} is not a dhcpform plan or drift file: {e}"
+            )
+        })?;
+        read.push((name, plan));
+    }
+    let merged = crate::plan::saved::merge(read).map_err(miette::Report::new)?;
+    p.out(&crate::render::stream::render(&merged, format(f), style(p)));
+    Ok(Exit::Ok)
 }

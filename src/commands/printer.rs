@@ -28,6 +28,11 @@ impl Printer {
         self.quiet
     }
 
+    /// Running as a GitHub Actions step (`GITHUB_ACTIONS=true`).
+    pub fn github_actions(&self) -> bool {
+        std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    }
+
     /// Writes to stdout; a closed pipe (`| head`) ends the process quietly.
     pub fn out(&self, s: &str) {
         let mut stdout = std::io::stdout().lock();

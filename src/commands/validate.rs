@@ -1,15 +1,31 @@
-//! `dhcpform validate [DIR]`.
+//! `dhcpform validate [DIR] [--format text|json|github]`.
 
 use super::{Exit, Printer};
+use crate::cli::ValidateFormat;
+use crate::render::diagnostics;
 use std::path::Path;
 
-pub fn run(p: &Printer, dir: &Path) -> Result<Exit, miette::Report> {
+pub fn run(p: &Printer, dir: &Path, format: ValidateFormat) -> Result<Exit, miette::Report> {
     let (repo, diags) = crate::validate::load_repo(dir);
-    p.diags(&diags);
+    let diags = diags.under(dir);
     let (errors, warnings) = (diags.errors(), diags.warnings());
+    let valid = repo.as_ref().is_some() && errors == 0;
+    match format {
+        ValidateFormat::Text => p.diags(&diags),
+        ValidateFormat::Json => {
+            let mut out = String::new();
+            let _ = diagnostics::json(&mut out, &diags);
+            p.out(&out);
+        }
+        ValidateFormat::Github => {
+            let mut out = String::new();
+            let _ = diagnostics::github(&mut out, &diags);
+            p.out(&out);
+        }
+    }
     match repo {
-        Some(repo) if errors == 0 => {
-            if !p.quiet() {
+        Some(repo) if valid => {
+            if !p.quiet() && format == ValidateFormat::Text {
                 p.outln(&format!(
                     "valid: {} device(s), {} warning(s)",
                     repo.devices.len(),

@@ -281,6 +281,7 @@ impl F5XcDevice {
         match self.client.leases().await {
             Ok(leases) => {
                 let mut plan = DevicePlan::empty(&self.name, Platform::F5Xc);
+                plan.checked = plan::expect::f5_checked(&leases, &self.expect, mode.drift);
                 if mode.drift {
                     plan.findings = plan::expect::f5(&leases, &self.expect);
                 }

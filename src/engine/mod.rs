@@ -662,6 +662,7 @@ impl Running {
             }
         }
         hooks.planned(&PlanFile::new(
+            crate::plan::Kind::Plan,
             planned.iter().map(|(_, p)| p.clone()).collect(),
         ));
         for (_, p) in &planned {

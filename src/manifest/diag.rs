@@ -390,6 +390,35 @@ impl Diag {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The file's name as shown.
+    pub fn file_name(&self) -> &str {
+        self.source.name()
+    }
+
+    /// 1-based line and column (in characters) of the start of the span.
+    pub fn position(&self) -> (usize, usize) {
+        let text: &str = self.source.inner();
+        let off = self.span.offset().min(text.len());
+        let before = text.get(..off).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (line, col)
+    }
+
+    /// The same diagnostic with its file named below `dir` (a repository given as a path
+    /// other than `.`), so that terminals and CI annotations find the file from the current
+    /// directory.
+    pub fn under(&self, dir: &Path) -> Diag {
+        if dir == Path::new(".") || dir.as_os_str().is_empty() {
+            return self.clone();
+        }
+        let name = dir.join(self.file_name()).display().to_string();
+        Diag {
+            source: Arc::new(NamedSource::new(name, self.source.inner().clone())),
+            ..self.clone()
+        }
+    }
 }
 
 impl fmt::Display for Diag {
@@ -439,6 +468,11 @@ impl Diags {
     }
     pub fn warnings(&self) -> usize {
         self.0.len() - self.errors()
+    }
+
+    /// Every diagnostic with its file named below `dir` (see `Diag::under`).
+    pub fn under(&self, dir: &Path) -> Diags {
+        Diags(self.0.iter().map(|d| d.under(dir)).collect())
     }
 }
 

@@ -13,8 +13,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
+// The model serialises with the desired file's names (`address-range`, `dns-servers`...), so
+// plan files speak one vocabulary.
+
 /// Global DHCP settings of an IOS XE device (`/api/v1/dhcp`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Server {
     pub enable: bool,
     /// A set: order is meaningless.
@@ -38,12 +42,17 @@ impl Default for Server {
 #[serde(rename_all = "kebab-case")]
 pub enum PoolKind {
     Dynamic {
+        #[serde(rename = "address-range")]
         network: ipnet::Ipv4Net,
+        #[serde(rename = "lease-duration")]
         lease: LeaseDuration,
     },
     Manual {
+        #[serde(rename = "host-ip-address")]
         host: Ipv4Addr,
+        #[serde(rename = "mac-address")]
         mac: Mac,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         client_name: Option<String>,
     },
 }
@@ -70,17 +79,31 @@ impl PoolKind {
 
 /// Pool options. The three address lists are ordered: the first entry is preferred.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct PoolOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_gateway: Vec<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns_servers: Vec<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub netbios_name_servers: Vec<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netbios_node_type: Option<NodeType>,
+}
+
+impl PoolOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == PoolOptions::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pool {
+    #[serde(flatten)]
     pub kind: PoolKind,
+    #[serde(default, skip_serializing_if = "PoolOptions::is_empty")]
     pub options: PoolOptions,
 }
 

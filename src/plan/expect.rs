@@ -101,6 +101,27 @@ pub fn ios_utilization(live: &LiveConfig, bindings: &[Binding], max: u8) -> Vec<
         .collect()
 }
 
+/// What reading an F5 XC site checked (its DHCP configuration is not managed here).
+pub fn f5_checked(leases: &Leases, expect: &Expect, drift: bool) -> Vec<String> {
+    let mut out = vec![format!(
+        "read {} lease(s) in {} subnet(s)",
+        leases.leases.len(),
+        leases.subnets.len()
+    )];
+    if drift {
+        if let Some(max) = expect.max_utilization {
+            out.push(format!(
+                "max-utilization {max}% on {} subnet(s)",
+                leases.subnets.len()
+            ));
+        }
+        if !expect.reservations.is_empty() {
+            out.push(format!("{} reservation(s)", expect.reservations.len()));
+        }
+    }
+    out
+}
+
 pub fn f5(leases: &Leases, expect: &Expect) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(max) = expect.max_utilization {

@@ -3,7 +3,8 @@
 use super::{Action, Change, Gate, Policy, Verdict};
 use crate::model::{DeviceConfig, LiveConfig};
 
-const FORCE: &str = "re-run with --force once you have checked the plan";
+/// How a gate is lifted (`plan` has no `--force`: the gates are judged again by apply).
+pub const FORCE: &str = "`dhcpform apply --force` once you have checked the plan";
 
 pub fn judge(
     changes: &[Change],

@@ -12,6 +12,9 @@ pub enum SavedPlanError {
     #[error("plan format {found}, this dhcpform reads format {FORMAT_VERSION}")]
     #[diagnostic(help("plan again with this dhcpform"))]
     Version { found: u32 },
+    #[error("this file is a drift report, not a plan")]
+    #[diagnostic(help("apply a file written by `dhcpform plan --out`"))]
+    NotAPlan,
     #[error("the plan's checksum does not match its content: it was changed after it was written")]
     #[diagnostic(help("plan again; a reviewed plan is applied as it was written"))]
     Checksum,
@@ -38,6 +41,9 @@ pub fn verify(plan: &PlanFile) -> Result<(), SavedPlanError> {
     if !plan.checksum_ok() {
         return Err(SavedPlanError::Checksum);
     }
+    if plan.kind != super::Kind::Plan {
+        return Err(SavedPlanError::NotAPlan);
+    }
     for d in plan.devices.iter().filter(|d| d.error.is_none()) {
         required(d)?;
         for op in &d.operations {
@@ -52,6 +58,80 @@ pub fn verify(plan: &PlanFile) -> Result<(), SavedPlanError> {
         }
     }
     Ok(())
+}
+
+/// Why saved files cannot be shown together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum MergeError {
+    #[error("{file}: {source}")]
+    Invalid {
+        file: String,
+        #[source]
+        source: SavedPlanError,
+    },
+    #[error("{file} is a {found} file, {first} is a {expected} file: show one kind at a time")]
+    Kinds {
+        file: String,
+        found: &'static str,
+        first: String,
+        expected: &'static str,
+    },
+    #[error("device {device} is in both {first} and {second}: were they written by two runs?")]
+    Duplicate {
+        device: String,
+        first: String,
+        second: String,
+    },
+    #[error("no file to show")]
+    Empty,
+}
+
+/// Merges saved files (one per shard) into one, devices in name order. Each file must be
+/// intact (format version and checksum); all of one kind; no device in two files.
+pub fn merge(files: Vec<(String, PlanFile)>) -> Result<PlanFile, MergeError> {
+    let mut kind = None;
+    let mut devices: Vec<(DevicePlan, usize)> = Vec::new();
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    for (i, (file, plan)) in files.into_iter().enumerate() {
+        if plan.format_version != FORMAT_VERSION {
+            let source = SavedPlanError::Version {
+                found: plan.format_version,
+            };
+            return Err(MergeError::Invalid { file, source });
+        }
+        if !plan.checksum_ok() {
+            let source = SavedPlanError::Checksum;
+            return Err(MergeError::Invalid { file, source });
+        }
+        match kind {
+            None => kind = Some(plan.kind),
+            Some(k) if k != plan.kind => {
+                return Err(MergeError::Kinds {
+                    file,
+                    found: plan.kind.as_str(),
+                    first: names[0].clone(),
+                    expected: k.as_str(),
+                });
+            }
+            Some(_) => {}
+        }
+        devices.extend(plan.devices.into_iter().map(|d| (d, i)));
+    }
+    let kind = kind.ok_or(MergeError::Empty)?;
+    devices.sort_by(|a, b| a.0.device.cmp(&b.0.device));
+    for w in devices.windows(2) {
+        if w[0].0.device == w[1].0.device {
+            return Err(MergeError::Duplicate {
+                device: w[0].0.device.clone(),
+                first: names[w[0].1].clone(),
+                second: names[w[1].1].clone(),
+            });
+        }
+    }
+    Ok(PlanFile::new(
+        kind,
+        devices.into_iter().map(|(d, _)| d).collect(),
+    ))
 }
 
 fn required(d: &DevicePlan) -> Result<(), SavedPlanError> {
@@ -99,7 +179,7 @@ mod tests {
         d.live = Some(LiveConfig::default());
         d.desired = Some(DeviceConfig::default());
         d.operations = ops;
-        PlanFile::new(vec![d])
+        PlanFile::new(crate::plan::Kind::Plan, vec![d])
     }
 
     fn op(method: Method, path: &str, resource: Resource) -> Operation {
@@ -154,7 +234,7 @@ mod tests {
         assert_eq!(verify(&p), Err(SavedPlanError::Checksum));
         let mut d = plan(vec![]).devices.remove(0);
         d.live_digest = None;
-        let p = PlanFile::new(vec![d]);
+        let p = PlanFile::new(crate::plan::Kind::Plan, vec![d]);
         assert!(matches!(verify(&p), Err(SavedPlanError::Missing { .. })));
         let mut p = plan(vec![]);
         p.format_version = 9;

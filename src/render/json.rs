@@ -2,7 +2,7 @@
 //! written whole (`render`) or device by device (`header`, `device`, `footer`), byte for byte
 //! the same, so a large fleet's plan streams without being held in memory.
 
-use crate::plan::{DevicePlan, FORMAT_VERSION, PlanFile};
+use crate::plan::{DevicePlan, FORMAT_VERSION, Kind, PlanFile, Summary};
 use std::fmt::{self, Write};
 
 pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
@@ -11,10 +11,11 @@ pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
 }
 
 /// The start of a plan file, up to the first device.
-pub fn header(out: &mut dyn Write) -> fmt::Result {
+pub fn header(out: &mut dyn Write, kind: Kind) -> fmt::Result {
     write!(
         out,
-        "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"devices\": ["
+        "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"kind\": \"{}\",\n  \"devices\": [",
+        kind.as_str()
     )
 }
 
@@ -32,12 +33,20 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, first: bool) -> fmt::Result {
     Ok(())
 }
 
-/// The end of a plan file; `any` when a device was written; `checksum` over what was.
-pub fn footer(out: &mut dyn Write, any: bool, checksum: &str) -> fmt::Result {
-    if any {
+/// The end of a plan file: the summary of what was written and the checksum over it.
+pub fn footer(out: &mut dyn Write, summary: &Summary, checksum: &str) -> fmt::Result {
+    if summary.devices > 0 {
         out.write_str("\n  ]")?;
     } else {
         out.write_str("]")?;
+    }
+    let text = serde_json::to_string_pretty(summary).map_err(|_| fmt::Error)?;
+    out.write_str(",\n  \"summary\": ")?;
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.write_str("\n  ")?;
+        }
+        out.write_str(line)?;
     }
     write!(out, ",\n  \"checksum\": \"{checksum}\"\n}}\n")
 }
@@ -48,15 +57,12 @@ mod tests {
     use crate::inventory::Platform;
 
     fn streamed(plan: &PlanFile) -> String {
-        let mut s = String::new();
-        let mut sum = crate::plan::Checksum::new();
-        header(&mut s).unwrap();
-        for (i, d) in plan.devices.iter().enumerate() {
-            device(&mut s, d, i == 0).unwrap();
-            sum.add(d);
-        }
-        footer(&mut s, !plan.devices.is_empty(), &sum.finish()).unwrap();
-        s
+        let stream = crate::render::stream::render;
+        stream(
+            plan,
+            crate::render::stream::Format::Json,
+            Default::default(),
+        )
     }
 
     #[test]
@@ -68,7 +74,7 @@ mod tests {
             vec![DevicePlan::empty("r1", Platform::F5Xc)],
             vec![DevicePlan::empty("r1", Platform::IosXe), failed],
         ] {
-            let plan = PlanFile::new(devices);
+            let plan = PlanFile::new(Kind::Drift, devices);
             assert!(plan.checksum_ok());
             let mut whole = String::new();
             render(&mut whole, &plan).unwrap();

@@ -1,13 +1,30 @@
-//! The `markdown` plan format, for a pull-request comment: a summary table, then one
-//! collapsible section per device with a ```diff block; capped in size with a note of what was
-//! cut.
+//! The `markdown` format, for a pull-request comment, a job summary or a tracking issue: a
+//! hidden marker (`<!-- dhcpform:plan -->` or `<!-- dhcpform:drift -->`, which CI recipes use
+//! to find and edit their one comment), the counts, a table of every device, then one
+//! collapsible section per device with changes, failed checks or an error.
+//!
+//! It stays under `MAX_CHARS` by shrinking in steps: full diffs; else each device's summary,
+//! gates, findings and errors without diffs; else the table alone. It always says what it left
+//! out. Only a table that alone exceeds the cap loses rows: first those of devices without
+//! changes (counted), then the rest (counted).
 
-use super::{change_diff, summary_line};
-use crate::plan::{DevicePlan, PlanFile};
+use super::{change_diff, summary_text};
+use crate::plan::{DevicePlan, Kind, Summary};
 use std::fmt::{self, Write};
 
 /// GitHub comments hold 65,536 characters; stay well below.
 pub const MAX_CHARS: usize = 60_000;
+
+/// Room kept for the notes about what was left out.
+const NOTE_ROOM: usize = 600;
+
+/// The marker a report of `kind` starts with.
+pub fn marker(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Plan => "<!-- dhcpform:plan -->",
+        Kind::Drift => "<!-- dhcpform:drift -->",
+    }
+}
 
 fn escape(s: &str) -> String {
     s.replace('|', "\\|")
@@ -15,170 +32,270 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn status(d: &DevicePlan) -> &'static str {
+fn status(kind: Kind, d: &DevicePlan) -> &'static str {
     if d.error.is_some() {
         "error"
     } else if d.safety.blocked {
         "blocked"
+    } else if kind == Kind::Drift && (d.has_changes() || !d.findings.is_empty()) {
+        "drift"
     } else if d.has_changes() {
         "changes"
+    } else if kind == Kind::Drift {
+        "no drift"
     } else {
         "no changes"
     }
 }
 
-fn section(d: &DevicePlan) -> String {
+/// Summary, error, gates and findings of a device: what every level but the last keeps.
+fn head(d: &DevicePlan) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "<details><summary><code>{}</code>: {}</summary>\n",
         escape(&d.device),
-        escape(&summary_line(d))
+        escape(&summary_text(d))
     );
     if let Some(e) = &d.error {
-        let _ = writeln!(s, "```\n{e}\n```");
-    } else {
-        for g in &d.safety.gates {
-            let _ = writeln!(
-                s,
-                "> **{}** `{}`: {}. To lift: {}.\n",
-                if d.safety.blocked {
-                    "Blocked"
-                } else {
-                    "Forced"
-                },
-                g.gate,
-                escape(&g.message),
-                escape(&g.lift)
-            );
-        }
-        if !d.changes.is_empty() {
-            s.push_str("```diff\n");
-            for c in &d.changes {
-                let _ = writeln!(s, "# {} {}", c.action.symbol(), c.resource);
-                s.push_str(&change_diff(c).replace("```", "'''"));
-            }
-            s.push_str("```\n\n");
-            for c in &d.changes {
-                if let Some(i) = c.impact.as_ref().filter(|i| i.count > 0) {
-                    let _ = writeln!(
-                        s,
-                        "**Clients:** `{}` takes addresses from {}\n",
-                        c.resource,
-                        escape(&super::impact_line(i))
-                    );
-                }
-            }
-            let _ = writeln!(
-                s,
-                "Calls, in order: {}\n",
-                d.operations
-                    .iter()
-                    .map(|o| format!("`{} {}`", o.method, o.path))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        if !d.unmanaged.is_empty() {
-            let _ = writeln!(
-                s,
-                "Unmanaged pools left alone: {}\n",
-                d.unmanaged.join(", ")
-            );
-        }
-        if !d.unmanageable.is_empty() {
-            let _ = writeln!(
-                s,
-                "Pools dhcpform cannot manage (neither dynamic nor manual), left alone: {}\n",
-                escape(&d.unmanageable.join(", "))
-            );
-        }
-        for n in &d.notes {
-            let _ = writeln!(s, "Note: {}\n", escape(n));
-        }
-        for w in &d.warnings {
-            let _ = writeln!(s, "**Warning:** {}\n", escape(w));
-        }
+        let _ = writeln!(s, "```\n{}\n```\n", e.replace("```", "'''"));
+        return s;
     }
-    s.push_str("</details>\n\n");
+    for g in &d.safety.gates {
+        let _ = writeln!(
+            s,
+            "> **{}** `{}`: {}. To lift: {}.\n",
+            if d.safety.blocked {
+                "Blocked"
+            } else {
+                "Forced"
+            },
+            g.gate,
+            escape(&g.message),
+            escape(&g.lift)
+        );
+    }
+    for f in &d.findings {
+        let _ = writeln!(s, "- **expect** `{}`: {}", f.check, escape(&f.message));
+    }
+    if !d.findings.is_empty() {
+        s.push('\n');
+    }
     s
 }
 
-pub fn render(out: &mut dyn Write, plan: &PlanFile) -> fmt::Result {
-    let mut b = Builder::default();
-    for d in &plan.devices {
-        b.add(d);
+/// The diffs, client impact, calls and notes of a device.
+fn details(d: &DevicePlan) -> String {
+    let mut s = String::new();
+    if d.error.is_some() {
+        return s;
     }
-    b.finish(out)
+    if !d.changes.is_empty() {
+        s.push_str("```diff\n");
+        for c in &d.changes {
+            let _ = writeln!(s, "# {} {}", c.action.symbol(), c.resource);
+            s.push_str(&change_diff(c).replace("```", "'''"));
+        }
+        s.push_str("```\n\n");
+        for c in &d.changes {
+            if let Some(i) = c.impact.as_ref().filter(|i| i.count > 0) {
+                let _ = writeln!(
+                    s,
+                    "**Clients:** `{}` takes addresses from {}\n",
+                    c.resource,
+                    escape(&super::impact_line(i))
+                );
+            }
+        }
+        let calls: Vec<String> = d
+            .operations
+            .iter()
+            .map(|o| format!("`{}`", super::call_line(o)))
+            .collect();
+        if !calls.is_empty() {
+            let _ = writeln!(s, "Calls, in order: {}\n", calls.join(", "));
+        }
+    }
+    if !d.unmanaged.is_empty() {
+        let _ = writeln!(
+            s,
+            "Unmanaged pools left alone: {}\n",
+            escape(&d.unmanaged.join(", "))
+        );
+    }
+    if !d.unmanageable.is_empty() {
+        let _ = writeln!(
+            s,
+            "Pools dhcpform cannot manage (neither dynamic nor manual), left alone: {}\n",
+            escape(&d.unmanageable.join(", "))
+        );
+    }
+    for n in &d.notes {
+        let _ = writeln!(s, "Note: {}\n", escape(n));
+    }
+    for w in &d.warnings {
+        let _ = writeln!(s, "**Warning:** {}\n", escape(w));
+    }
+    s
 }
 
-/// A device's section, kept or already known to be cut.
-enum Part {
-    /// Device name and section.
-    Kept(String, String),
-    Cut(String),
-}
+const END: &str = "</details>\n\n";
 
-/// Builds the markdown device by device while holding only what it can print: the table rows
-/// and at most `MAX_CHARS` of sections (a section that would not fit even beside an empty
-/// table is cut at once).
-#[derive(Default)]
+/// Builds the markdown device by device, holding the table rows, the short sections and the
+/// full sections only while they can still fit.
 pub struct Builder {
-    rows: String,
-    parts: Vec<Part>,
-    kept: usize,
+    kind: Kind,
+    /// Table rows in name order, each marked when its device has changes, findings or errors.
+    rows: Vec<(bool, String)>,
+    quiet_count: usize,
+    short: String,
+    full: Option<String>,
+    sections: usize,
 }
 
 impl Builder {
-    pub fn add(&mut self, d: &DevicePlan) {
-        let (c, u, del) = d.counts();
-        let _ = writeln!(
-            self.rows,
-            "| `{}` | {c} | {u} | {del} | {} | {} |",
-            escape(&d.device),
-            d.affected_clients,
-            status(d)
-        );
-        if !(d.has_changes() || d.error.is_some()) {
-            return;
-        }
-        let s = section(d);
-        if self.kept + s.len() + 200 > MAX_CHARS {
-            self.parts.push(Part::Cut(d.device.clone()));
-        } else {
-            self.kept += s.len();
-            self.parts.push(Part::Kept(d.device.clone(), s));
+    pub fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            rows: Vec::new(),
+            quiet_count: 0,
+            short: String::new(),
+            full: Some(String::new()),
+            sections: 0,
         }
     }
 
-    pub fn finish(self, out: &mut dyn Write) -> fmt::Result {
-        let mut text = String::from(
-            "## dhcpform plan\n\n| device | create | update | delete | clients affected | \
-                status |\n|---|---:|---:|---:|---:|---|\n",
+    pub fn add(&mut self, d: &DevicePlan) {
+        let (c, u, del) = d.counts();
+        let row = format!(
+            "| `{}` | {c} | {u} | {del} | {} | {} | {} |\n",
+            escape(&d.device),
+            d.findings.len(),
+            d.affected_clients,
+            status(self.kind, d)
         );
-        text.push_str(&self.rows);
-        text.push('\n');
-        let mut cut = Vec::new();
-        for part in self.parts {
-            match part {
-                Part::Kept(_, s) if text.len() + s.len() + 200 <= MAX_CHARS => text.push_str(&s),
-                Part::Kept(name, _) => cut.push(name),
-                Part::Cut(name) => cut.push(name),
+        let interesting = super::text::interesting(d);
+        self.rows.push((interesting, row));
+        if !interesting {
+            self.quiet_count += 1;
+            return;
+        }
+        self.sections += 1;
+        let head = head(d);
+        let _ = write!(self.short, "{head}{END}");
+        if let Some(full) = &mut self.full {
+            let _ = write!(full, "{head}{}{END}", details(d));
+            if full.len() > MAX_CHARS {
+                self.full = None;
             }
         }
-        note_cut(&mut text, &cut);
+    }
+
+    pub fn finish(mut self, out: &mut dyn Write, s: &Summary) -> fmt::Result {
+        let mut text = format!(
+            "{}\n## dhcpform {}\n\n**{}**\n\n",
+            marker(self.kind),
+            self.kind.as_str(),
+            counts(self.kind, s)
+        );
+        let header = "| device | create | update | delete | failed checks | clients affected | \
+                      status |\n|---|---:|---:|---:|---:|---:|---|\n";
+        let mut notes = Vec::new();
+        let len = |only: bool| -> usize {
+            self.rows
+                .iter()
+                .filter(|(i, _)| *i || !only)
+                .map(|(_, r)| r.len())
+                .sum()
+        };
+        text.push_str(header);
+        let fits = |n: usize| text.len() + n + NOTE_ROOM <= MAX_CHARS;
+        let only_changed = if fits(len(false)) {
+            false
+        } else if fits(len(true)) {
+            notes.push(format!(
+                "the rows of {} device(s) without changes",
+                self.quiet_count
+            ));
+            true
+        } else {
+            let room = MAX_CHARS.saturating_sub(text.len() + NOTE_ROOM);
+            let mut used = 0;
+            let shown = self
+                .rows
+                .iter()
+                .filter(|(i, _)| *i)
+                .take_while(|(_, r)| {
+                    used += r.len();
+                    used <= room
+                })
+                .count();
+            notes.push(format!(
+                "the rows of {} device(s) with changes and of {} without",
+                self.sections - shown,
+                self.quiet_count
+            ));
+            let mut left = shown;
+            for (_, r) in self.rows.iter().filter(|(i, _)| *i) {
+                if left == 0 {
+                    break;
+                }
+                left -= 1;
+                text.push_str(r);
+            }
+            self.rows.clear();
+            true
+        };
+        for (_, r) in self.rows.iter().filter(|(i, _)| *i || !only_changed) {
+            text.push_str(r);
+        }
+        text.push('\n');
+        let room = MAX_CHARS.saturating_sub(text.len() + NOTE_ROOM);
+        if self.sections > 0 && notes.is_empty() {
+            match self.full {
+                Some(full) if full.len() <= room => text.push_str(&full),
+                _ if self.short.len() <= room => {
+                    text.push_str(&self.short);
+                    notes.push("the diffs and calls of every device".into());
+                }
+                _ => notes.push(format!("the details of {} device(s)", self.sections)),
+            }
+        } else if self.sections > 0 {
+            notes.push(format!("the details of {} device(s)", self.sections));
+        }
+        if !notes.is_empty() {
+            let _ = writeln!(
+                text,
+                "_Left out to stay under {MAX_CHARS} characters: {}. `dhcpform show` of the \
+                 saved file prints everything._",
+                notes.join("; ")
+            );
+        }
         out.write_str(&text)
     }
 }
 
-fn note_cut(text: &mut String, cut: &[String]) {
-    if !cut.is_empty() {
-        let _ = writeln!(
-            *text,
-            "_Cut to stay under {MAX_CHARS} characters: the details of {} device(s) ({}) are left \
-                out; run `dhcpform plan` for the full plan._",
-            cut.len(),
-            cut.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
-        );
+/// The counts line of the report.
+fn counts(kind: Kind, s: &Summary) -> String {
+    let mut line = match kind {
+        Kind::Plan => format!(
+            "{} device(s): {} with changes ({} to create, {} to update, {} to delete), {} \
+             blocked, {} failed",
+            s.devices, s.with_changes, s.create, s.update, s.delete, s.blocked, s.failed
+        ),
+        Kind::Drift => format!(
+            "{} device(s): {} with drift ({} with failed checks), {} failed",
+            s.devices, s.drifted, s.with_findings, s.failed
+        ),
+    };
+    if s.affected_clients > 0 {
+        line.push_str(&format!(", {} client(s) affected", s.affected_clients));
     }
+    if s.failed == 0 && s.drifted == 0 {
+        line.push_str(match kind {
+            Kind::Plan => ". No changes.",
+            Kind::Drift => ". No drift.",
+        });
+    }
+    line
 }

@@ -1,8 +1,12 @@
 //! Renderers of plans and reports: pure functions writing to `fmt::Write`.
 
+pub mod diagnostics;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod leases;
 pub mod markdown;
+pub mod stream;
 pub mod text;
 
 use crate::manifest::ios_xe::{render_pool, render_server};
@@ -75,15 +79,50 @@ pub fn impact_line(i: &crate::plan::impact::Impact) -> String {
     format!("{} active client(s): {}{more}", i.count, shown.join(", "))
 }
 
-/// `branch-01: 1 to create, 2 to update, 0 to delete`
+/// `POST /api/v1/dhcp/pool (pool/guests)`: a call and the resource it writes (unless the path
+/// names it already).
+pub fn call_line(op: &crate::plan::Operation) -> String {
+    call_text(op.method, &op.path, &op.resource)
+}
+
+/// `call_line` of a call's parts.
+pub fn call_text(method: crate::plan::Method, path: &str, resource: &Resource) -> String {
+    let named = match resource {
+        Resource::Pool(n) => path.ends_with(&format!("/{n}")),
+        Resource::Server => false,
+    };
+    if named {
+        format!("{method} {path}")
+    } else {
+        format!("{method} {path} ({resource})")
+    }
+}
+
+/// `branch-01: 1 to create, 2 to update, 0 to delete`; a read-only F5 XC site says what was
+/// checked; a failed device says only that it failed (the error is shown once, below it).
 pub fn summary_line(p: &crate::plan::DevicePlan) -> String {
-    if let Some(e) = &p.error {
-        return format!("{}: error: {e}", p.device);
+    format!("{}: {}", p.device, summary_text(p))
+}
+
+/// The summary line without the device's name.
+pub fn summary_text(p: &crate::plan::DevicePlan) -> String {
+    if p.error.is_some() {
+        return "failed".into();
+    }
+    if !p.checked.is_empty() && p.changes.is_empty() {
+        let mut line = format!("read-only ({}): {}", p.platform, p.checked.join("; "));
+        if !p.findings.is_empty() {
+            line.push_str(&format!(", {} check(s) failed", p.findings.len()));
+        }
+        return line;
     }
     let (c, u, d) = p.counts();
-    let mut line = format!("{}: {c} to create, {u} to update, {d} to delete", p.device);
+    let mut line = format!("{c} to create, {u} to update, {d} to delete");
     if p.affected_clients > 0 {
         line.push_str(&format!(", {} client(s) affected", p.affected_clients));
+    }
+    if !p.findings.is_empty() {
+        line.push_str(&format!(", {} check(s) failed", p.findings.len()));
     }
     if p.safety.blocked {
         line.push_str(" (BLOCKED)");

@@ -1,8 +1,9 @@
 //! The `text` plan format: a summary line per device, item-level list changes, unified diffs of
 //! canonical YAML, the calls in order, and the safety verdict. Colour is optional.
 
+use super::stream::Style;
 use super::{change_diff, summary_line};
-use crate::plan::{Action, Change, DevicePlan, Method, PlanFile};
+use crate::plan::{Action, Change, DevicePlan, Kind, Summary};
 use std::fmt::{self, Write};
 
 struct Paint(bool);
@@ -37,46 +38,69 @@ impl Paint {
     }
 }
 
-pub fn render(out: &mut dyn Write, plan: &PlanFile, color: bool) -> fmt::Result {
-    let mut tally = Tally::default();
-    for d in &plan.devices {
-        device(out, d, color)?;
-        tally.add(d);
+/// Whether `-q` shows a device: only with changes, failed checks or an error.
+pub fn interesting(d: &DevicePlan) -> bool {
+    d.error.is_some() || d.has_changes() || !d.findings.is_empty()
+}
+
+/// The closing lines: the counts, how to lift blocked devices, and "No changes." (or "No
+/// drift.") when nothing is pending.
+pub fn summary(out: &mut dyn Write, kind: Kind, s: &Summary) -> fmt::Result {
+    match kind {
+        Kind::Plan => writeln!(
+            out,
+            "{} device(s): {} with changes, {} blocked, {} failed",
+            s.devices, s.with_changes, s.blocked, s.failed
+        )?,
+        Kind::Drift => writeln!(
+            out,
+            "{} device(s): {} with drift ({} with failed checks), {} failed",
+            s.devices, s.drifted, s.with_findings, s.failed
+        )?,
     }
-    summary(out, &tally)
-}
-
-/// What the closing line counts, gathered device by device.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub devices: usize,
-    pub changed: usize,
-    pub failed: usize,
-}
-
-impl Tally {
-    pub fn add(&mut self, d: &DevicePlan) {
-        self.devices += 1;
-        self.changed += usize::from(d.has_changes());
-        self.failed += usize::from(d.error.is_some());
+    if s.blocked > 0 {
+        writeln!(
+            out,
+            "{} device(s) blocked by a safety gate: review the plan, then `dhcpform apply \
+             --force`, or change the setting the gate names",
+            s.blocked
+        )?;
     }
-}
-
-/// `3 device(s): 1 with changes, 0 failed`
-pub fn summary(out: &mut dyn Write, t: &Tally) -> fmt::Result {
-    writeln!(
-        out,
-        "{} device(s): {} with changes, {} failed",
-        t.devices, t.changed, t.failed
-    )
+    if s.failed == 0 && s.drifted == 0 {
+        writeln!(
+            out,
+            "{}",
+            match kind {
+                Kind::Plan => "No changes.",
+                Kind::Drift => "No drift.",
+            }
+        )?;
+    }
+    Ok(())
 }
 
 /// One device's part of the text plan.
-pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
-    let p = &Paint(color);
-    writeln!(out, "{}", p.bold(&summary_line(d)))?;
-    if d.error.is_some() {
-        return writeln!(out);
+pub fn device(out: &mut dyn Write, d: &DevicePlan, style: Style) -> fmt::Result {
+    if style.quiet && !interesting(d) {
+        return Ok(());
+    }
+    let p = &Paint(style.color);
+    if style.github {
+        // a workflow command: the group's title is the summary line, without colour
+        writeln!(out, "::group::{}", super::summary_line(d))?;
+    } else {
+        writeln!(out, "{}", p.bold(&summary_line(d)))?;
+    }
+    body(out, d, p)?;
+    if style.github {
+        writeln!(out, "::endgroup::")?;
+    }
+    writeln!(out)
+}
+
+fn body(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
+    if let Some(e) = &d.error {
+        return writeln!(out, "  {}: {e}", p.red("error"));
     }
     for c in &d.changes {
         change(out, c, p)?;
@@ -102,8 +126,7 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, color: bool) -> fmt::Result {
         writeln!(out, "  {}: {w}", p.yellow("warning"))?;
     }
     calls(out, d)?;
-    verdict(out, d, p)?;
-    writeln!(out)
+    verdict(out, d, p)
 }
 
 fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
@@ -167,12 +190,7 @@ fn calls(out: &mut dyn Write, d: &DevicePlan) -> fmt::Result {
     }
     writeln!(out, "  calls, in order:")?;
     for (i, op) in d.operations.iter().enumerate() {
-        let target = if op.method == Method::Post {
-            format!(" ({})", op.resource)
-        } else {
-            String::new()
-        };
-        writeln!(out, "    {}. {} {}{target}", i + 1, op.method, op.path)?;
+        writeln!(out, "    {}. {}", i + 1, super::call_line(op))?;
     }
     Ok(())
 }
