@@ -24,6 +24,8 @@ pub struct IosXeDesired {
 pub enum Desired {
     IosXe(Arc<IosXeDesired>),
     F5Xc(Arc<Expect>),
+    /// The device's file has this many errors: the device fails alone, the others run.
+    Invalid(usize),
 }
 
 /// A repository: its inventory (settings; its `devices` moved into `devices` here) and each
@@ -37,6 +39,13 @@ pub struct Repo {
 /// Loads and validates a repository. Returns the repo when there are no errors (warnings are
 /// allowed), and every diagnostic either way.
 pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
+    let (repo, diags) = load_repo_isolated(root);
+    (repo.filter(|_| !diags.has_errors()), diags)
+}
+
+/// `load_repo`, where a device whose desired file has errors is kept as `Desired::Invalid`
+/// (it fails alone); only errors outside the devices' own files (the inventory) give `None`.
+pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
     let mut diags = Diags::default();
     let Some(mut inventory) = inventory::load(root, &mut diags) else {
         return (None, diags);
@@ -50,18 +59,22 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     let mut fleet = Fleet::default();
     for dev in entries {
         if !dev.desired.is_file() {
-            continue; // already reported by the inventory
+            // already reported by the inventory, as one error
+            devices.push((dev, Desired::Invalid(1)));
+            continue;
         }
+        let before = diags.errors();
         let file = match SourceFile::read(&dev.desired_display, &dev.desired) {
             Ok(f) => f,
             Err(d) => {
                 diags.push(d);
+                devices.push((dev, Desired::Invalid(1)));
                 continue;
             }
         };
-        match dev.platform {
+        let desired = match dev.platform {
             Platform::IosXe => {
-                if let Some(lowered) = ios_xe::load_with(&file, &mut diags, &inventory.profiles) {
+                ios_xe::load_with(&file, &mut diags, &inventory.profiles).map(|lowered| {
                     for (pool, profile) in &lowered.profile_uses {
                         uses.entry(profile.clone())
                             .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
@@ -74,14 +87,15 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
                         config: lowered.config,
                         expect: lowered.expect,
                     };
-                    devices.push((dev, Desired::IosXe(Arc::new(desired))));
-                }
+                    Desired::IosXe(Arc::new(desired))
+                })
             }
-            Platform::F5Xc => {
-                if let Some(expect) = f5_xc::load(&file, &mut diags) {
-                    devices.push((dev, Desired::F5Xc(Arc::new(expect))));
-                }
-            }
+            Platform::F5Xc => f5_xc::load(&file, &mut diags).map(|e| Desired::F5Xc(Arc::new(e))),
+        };
+        let errors = diags.errors() - before;
+        match desired {
+            Some(d) if errors == 0 => devices.push((dev, d)),
+            _ => devices.push((dev, Desired::Invalid(errors.max(1)))),
         }
     }
     report_profiles(&mut inventory, &uses, &mut diags);
@@ -91,7 +105,14 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     diags
         .0
         .sort_by_key(|d| (!d.is_error(), d.source.name().to_string(), d.span.offset()));
-    let repo = (!diags.has_errors()).then_some(Repo { inventory, devices });
+    let in_devices: usize = devices
+        .iter()
+        .map(|(_, d)| match d {
+            Desired::Invalid(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    let repo = (diags.errors() <= in_devices).then_some(Repo { inventory, devices });
     (repo, diags)
 }
 

@@ -317,7 +317,7 @@ fn lowered(inventory_extra: &str, file: &str) -> dhcpform::model::DeviceConfig {
     assert_eq!(diags.errors(), 0, "{diags:?}\n{inventory_extra}{file}");
     match &repo.unwrap().devices[0].1 {
         Desired::IosXe(d) => d.config.clone(),
-        Desired::F5Xc(_) => panic!("not ios-xe"),
+        other => panic!("not ios-xe: {other:?}"),
     }
 }
 

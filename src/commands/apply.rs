@@ -62,6 +62,15 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
+    let invalid = engine.invalid();
+    if !invalid.is_empty() {
+        p.error(&format!(
+            "nothing applied: the desired file of {} is invalid (see above); fix it, or \
+             leave the device out with --exclude",
+            invalid.join(", ")
+        ));
+        return Ok(Exit::Error);
+    }
     let rt = super::runtime()?;
     let mut hooks = Hooks {
         p,

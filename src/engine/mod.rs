@@ -20,7 +20,7 @@ use crate::manifest::Diags;
 use crate::model::DeviceConfig;
 use crate::plan::{DevicePlan, PlanFile};
 use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
-use crate::validate::Repo;
+use crate::validate::{Desired, Repo};
 use futures::StreamExt;
 use serde::Serialize;
 use std::future::Future;
@@ -174,8 +174,12 @@ struct Running {
 impl Engine {
     /// Loads and validates the repository and selects the devices. The diagnostics come back
     /// either way (warnings too); an invalid repository is an error.
+    ///
+    /// A device whose desired file has errors fails alone (its plan says so); with a
+    /// selection, only the inventory and the selected devices' files are reported and must be
+    /// valid.
     pub fn load(dir: &Path, opts: Options) -> (Result<Engine, EngineError>, Diags) {
-        let (repo, diags) = crate::validate::load_repo(dir);
+        let (repo, mut diags) = crate::validate::load_repo_isolated(dir);
         let Some(repo) = repo else {
             let errors = diags.errors();
             return (Err(EngineError::Invalid { errors }), diags);
@@ -189,6 +193,18 @@ impl Engine {
             Ok(s) => s,
             Err(e) => return (Err(e.into()), diags),
         };
+        // the files of devices left out of the run are not this run's business
+        let chosen: std::collections::HashSet<usize> = selected.iter().copied().collect();
+        let left_out: std::collections::HashSet<&str> = repo
+            .devices
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !chosen.contains(i))
+            .map(|(_, (e, _))| e.desired_display.as_str())
+            .collect();
+        if !left_out.is_empty() {
+            diags.0.retain(|d| !left_out.contains(d.file_name()));
+        }
         let parallelism = opts
             .parallelism
             .unwrap_or(repo.inventory.settings.parallelism)
@@ -219,6 +235,16 @@ impl Engine {
             })?;
         self.selected = vec![i];
         Ok(self)
+    }
+
+    /// The selected devices whose desired file is invalid (each fails alone).
+    pub fn invalid(&self) -> Vec<&str> {
+        self.selected
+            .iter()
+            .filter_map(|i| self.repo.devices.get(*i))
+            .filter(|(_, d)| matches!(d, Desired::Invalid(_)))
+            .map(|(e, _)| e.name.as_str())
+            .collect()
     }
 
     /// Warnings about the selected devices' settings (TLS verification off), said every run.

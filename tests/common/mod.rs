@@ -122,7 +122,10 @@ pub fn dhcpform() -> assert_cmd::Command {
     c.env("DHCPFORM_TEST_USER", "admin")
         .env("DHCPFORM_TEST_PASS", "admin")
         .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE");
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CI_NODE_INDEX")
+        .env_remove("CI_NODE_TOTAL");
     c
 }
 
