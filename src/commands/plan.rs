@@ -111,7 +111,7 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
     };
     let mut saved = a.out.map(|o| SavedPlan::create(o, kind)).transpose()?;
     let rt = super::runtime()?;
-    let progress = p.progress(engine.entries().count());
+    let mut progress = p.progress(engine.entries().count());
     let mut stream = Stream::new(format(a.format), kind, style(p));
     p.out(&stream.start());
     let mut failed = Vec::new();
@@ -120,7 +120,7 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
         drift: a.drift,
     };
     let result = rt.block_on(engine.plan(mode, &mut |d: DevicePlan| {
-        progress.inc(1);
+        progress.inc();
         let chunk = stream.device(&d);
         progress.suspend(|| p.out(&chunk));
         if let Some(s) = saved.as_mut() {

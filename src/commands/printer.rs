@@ -111,10 +111,26 @@ impl Printer {
         Arc::new(|line: &str| eprintln!("{line}"))
     }
 
-    /// A progress bar on stderr when it is a terminal and several devices are worked on.
-    pub fn progress(&self, n: usize) -> indicatif::ProgressBar {
-        if n < 2 || self.quiet || !std::io::stderr().is_terminal() {
-            return indicatif::ProgressBar::hidden();
+    /// Progress on stderr when several devices are worked on: a bar on a terminal; without
+    /// one (CI logs), a plain line at most every `DHCPFORM_PROGRESS_SECS` seconds (default 5),
+    /// never escape codes. Nothing with `-q`.
+    pub fn progress(&self, n: usize) -> Progress {
+        if n < 2 || self.quiet {
+            return Progress::Off;
+        }
+        if !std::io::stderr().is_terminal() {
+            let secs = std::env::var("DHCPFORM_PROGRESS_SECS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(5);
+            let now = std::time::Instant::now();
+            return Progress::Lines {
+                total: n,
+                done: 0,
+                every: std::time::Duration::from_secs(secs),
+                started: now,
+                last: now,
+            };
         }
         let bar = indicatif::ProgressBar::new(n as u64);
         if let Ok(style) =
@@ -122,7 +138,7 @@ impl Printer {
         {
             bar.set_style(style);
         }
-        bar
+        Progress::Bar(bar)
     }
 
     /// Asks for confirmation: `--yes` skips it; without a terminal `--yes` is required; on a
@@ -151,5 +167,58 @@ impl Printer {
             .read_line(&mut line)
             .map_err(|e| miette::miette!("cannot read the answer: {e}"))?;
         Ok(line.trim() == "yes")
+    }
+}
+
+/// Progress of a run over devices (see `Printer::progress`).
+pub enum Progress {
+    Off,
+    Bar(indicatif::ProgressBar),
+    Lines {
+        total: usize,
+        done: usize,
+        every: std::time::Duration,
+        started: std::time::Instant,
+        last: std::time::Instant,
+    },
+}
+
+impl Progress {
+    /// One more device done.
+    pub fn inc(&mut self) {
+        match self {
+            Progress::Off => {}
+            Progress::Bar(b) => b.inc(1),
+            Progress::Lines {
+                total,
+                done,
+                every,
+                started,
+                last,
+            } => {
+                *done += 1;
+                if last.elapsed() >= *every && *done < *total {
+                    *last = std::time::Instant::now();
+                    eprintln!(
+                        "progress: {done}/{total} devices done ({}s)",
+                        started.elapsed().as_secs()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Runs `f` (which prints) without tearing the bar.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self {
+            Progress::Bar(b) => b.suspend(f),
+            _ => f(),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Progress::Bar(b) = self {
+            b.finish_and_clear();
+        }
     }
 }
