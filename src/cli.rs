@@ -41,23 +41,43 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-/// `I/N`, or `auto`: GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` (set by `parallel:`).
-fn parse_shard(s: &str) -> Result<(u32, u32), String> {
-    if s.trim() == "auto" {
-        let var = |name: &str| {
-            std::env::var(name).map_err(|_| {
-                format!(
-                    "--shard auto reads {name}, which is not set (GitLab sets it with parallel:)"
-                )
-            })
-        };
-        return shard_of(&format!(
-            "{}/{}",
-            var("CI_NODE_INDEX")?,
-            var("CI_NODE_TOTAL")?
-        ));
+/// `--shard`: a fixed `I/N`, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shard {
+    Fixed(u32, u32),
+    /// GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` (set by `parallel:`), read when the command
+    /// runs.
+    Auto,
+}
+
+impl Shard {
+    /// The shard this run works on.
+    pub fn resolve(self) -> Result<(u32, u32), String> {
+        match self {
+            Shard::Fixed(i, n) => Ok((i, n)),
+            Shard::Auto => {
+                let var = |name: &str| {
+                    std::env::var(name).map_err(|_| {
+                        format!(
+                            "--shard auto reads {name}, which is not set (GitLab sets it for \
+                             jobs with `parallel:`)"
+                        )
+                    })
+                };
+                let (i, n) = (var("CI_NODE_INDEX")?, var("CI_NODE_TOTAL")?);
+                shard_of(&format!("{i}/{n}"))
+                    .map_err(|e| format!("--shard auto: CI_NODE_INDEX/CI_NODE_TOTAL: {e}"))
+            }
+        }
     }
-    shard_of(s)
+}
+
+/// `I/N`, or `auto`.
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    if s.trim() == "auto" {
+        return Ok(Shard::Auto);
+    }
+    shard_of(s).map(|(i, n)| Shard::Fixed(i, n))
 }
 
 fn shard_of(s: &str) -> Result<(u32, u32), String> {
@@ -143,7 +163,7 @@ pub struct Select {
     /// Work on shard I of N: a stable partition of the devices by name (e.g. 1/4); `auto`
     /// reads GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
     #[arg(long, value_parser = parse_shard, value_name = "I/N|auto")]
-    pub shard: Option<(u32, u32)>,
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, Subcommand)]

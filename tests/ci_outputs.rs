@@ -378,9 +378,15 @@ fn without_a_terminal_progress_is_plain_lines_on_stderr() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("progress: ")).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
     assert_eq!(lines.len(), 3, "every device but the last: {err}");
-    assert!(lines[0].starts_with("progress: 1/4 devices done ("), "{err}");
+    assert!(
+        lines[0].starts_with("progress: 1/4 devices done ("),
+        "{err}"
+    );
     assert!(!err.contains('\x1b'), "no escape codes: {err:?}");
     // the default interval is a few seconds: a quick run prints none
     let quiet = run(&["plan"], repo.path());

@@ -73,7 +73,7 @@ fn run_device_command(p: &Printer, command: Command) -> Result<Exit, miette::Rep
             p,
             plan::PlanArgs {
                 dir,
-                options: options(select, p),
+                options: options(select, p)?,
                 format,
                 out,
                 detailed_exitcode,
@@ -113,7 +113,7 @@ fn run_device_command(p: &Printer, command: Command) -> Result<Exit, miette::Rep
             apply::ApplyArgs {
                 dir: &dir,
                 plan: plan.as_deref(),
-                options: options(&select, p),
+                options: options(&select, p)?,
                 yes,
                 force,
             },
@@ -123,7 +123,7 @@ fn run_device_command(p: &Printer, command: Command) -> Result<Exit, miette::Rep
             select,
             format,
             ..
-        } => leases::run(p, &dir, options(&select, p), format),
+        } => leases::run(p, &dir, options(&select, p)?, format),
         other => Err(miette::miette!(
             "internal error: {other:?} is not a device command"
         )),
@@ -146,22 +146,27 @@ fn leases_clear(p: &Printer, action: crate::cli::LeasesAction) -> Result<Exit, m
             ips: &ips,
             all,
             yes,
-            options: options(&Select::default(), p),
+            options: options(&Select::default(), p)?,
         },
     )
 }
 
 /// The engine options of a device command.
-fn options(select: &Select, p: &Printer) -> Options {
-    Options {
+fn options(select: &Select, p: &Printer) -> Result<Options, miette::Report> {
+    let shard = select
+        .shard
+        .map(crate::cli::Shard::resolve)
+        .transpose()
+        .map_err(|e| miette::miette!("{e}"))?;
+    Ok(Options {
         selection: Selection {
             devices: select.devices.clone(),
             excludes: select.excludes.clone(),
-            shard: select.shard,
+            shard,
         },
         parallelism: select.parallelism.map(usize::from),
         log: p.logger(),
-    }
+    })
 }
 
 /// Loads the repository for a device command: prints its diagnostics and warnings; an invalid
