@@ -7,7 +7,8 @@ use std::path::PathBuf;
 #[command(
     name = "dhcpform",
     version,
-    about = "DHCP server configuration as code for IOS XE and F5 XC devices"
+    about = "DHCP server configuration as code for IOS XE and F5 XC devices",
+    after_long_help = crate::docs::EXIT_CODES
 )]
 pub struct Cli {
     #[command(flatten)]

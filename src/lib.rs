@@ -7,6 +7,7 @@ pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod device;
+pub mod docs;
 pub mod engine;
 pub mod inventory;
 pub mod manifest;
