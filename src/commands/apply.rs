@@ -35,7 +35,8 @@ struct Hooks<'a> {
 
 impl ApplyHooks for Hooks<'_> {
     fn planned(&mut self, plan: &PlanFile) {
-        if !self.p.quiet() {
+        // with -q, the stream shows only devices with changes or errors
+        {
             let style = super::plan::style(self.p);
             self.p.out(&crate::render::stream::render(
                 plan,

@@ -726,9 +726,10 @@ type Planned = (Option<Box<dyn Device>>, DevicePlan);
 
 /// A device whose plan cannot run: why, as its report.
 fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
-    if let Some(e) = &p.error {
+    if p.error.is_some() {
+        // the error itself is in the plan shown before the report, once
         let mut r = DeviceReport::new(&p.device);
-        r.error = Some(e.clone());
+        r.error = Some("could not be planned (the error is shown above)".into());
         return Some(r);
     }
     if p.safety.blocked {
