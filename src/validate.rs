@@ -23,7 +23,7 @@ pub struct IosXeDesired {
 #[derive(Debug, Clone)]
 pub enum Desired {
     IosXe(Arc<IosXeDesired>),
-    F5Xc(Arc<Expect>),
+    F5Xc(Arc<crate::model::f5::F5Desired>),
     /// The device's file has this many errors: the device fails alone, the others run.
     Invalid(usize),
 }

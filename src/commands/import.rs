@@ -48,18 +48,37 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
              checks would be lost)"
         ));
     }
+    let platform = target.platform();
+    if profile.is_some() && platform != crate::inventory::Platform::IosXe {
+        return Err(miette::miette!(
+            "--profile is for IOS XE pools; device {device} is {platform}"
+        ));
+    }
+    let (kind, schema_name) = match platform {
+        crate::inventory::Platform::IosXe => (crate::cli::SchemaKind::IosXe, "ios-xe"),
+        crate::inventory::Platform::F5Xc => (crate::cli::SchemaKind::F5Xc, "f5-xc"),
+    };
     let rt = super::runtime()?;
-    let config = rt.block_on(target.read()).map_err(miette::Report::new)?;
+    let imported = rt.block_on(target.read()).map_err(miette::Report::new)?;
     // the $schema line resolves from the written file: schemas/ at the repository's root,
     // as many levels up as the file is deep
     let depth = display.matches('/').count();
-    let schema = format!("{}schemas/ios-xe.schema.json", "../".repeat(depth));
+    let schema = format!("{}schemas/{schema_name}.schema.json", "../".repeat(depth));
     let header = format!(
         "# yaml-language-server: $schema={schema}\n# imported from device {device} by dhcpform \
          import\n"
     );
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
-    let text = crate::manifest::ios_xe::render_with(&config, &header, profile);
+    let text = match imported {
+        crate::engine::device::Imported::IosXe(config) => {
+            crate::manifest::ios_xe::render_with(&config, &header, profile)
+        }
+        crate::engine::device::Imported::F5Xc(ifaces) => {
+            let mut text = header;
+            crate::manifest::f5_xc::render_interfaces(&mut text, &ifaces);
+            text
+        }
+    };
     if !write {
         p.out(&text);
         return Ok(Exit::Ok);
@@ -71,13 +90,15 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     std::fs::write(&path, &text)
         .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     p.err(&format!("wrote {display}"));
-    let schema_file = root.join("schemas/ios-xe.schema.json");
+    let schema_file = root.join(format!("schemas/{schema_name}.schema.json"));
     if !schema_file.exists() {
-        let json = crate::schema::json(crate::cli::SchemaKind::IosXe);
+        let json = crate::schema::json(kind);
         std::fs::create_dir_all(root.join("schemas"))
             .and_then(|_| std::fs::write(&schema_file, format!("{json}\n")))
             .map_err(|e| miette::miette!("cannot write {}: {e}", schema_file.display()))?;
-        p.err("wrote schemas/ios-xe.schema.json (editor completion for desired files)");
+        p.err(&format!(
+            "wrote schemas/{schema_name}.schema.json (editor completion for desired files)"
+        ));
     }
     Ok(Exit::Ok)
 }

@@ -1,4 +1,6 @@
-//! The F5 Distributed Cloud site API for DHCP leases (read-only).
+//! The F5 Distributed Cloud APIs: a site's DHCP leases (read-only) and the `network_interface`
+//! objects holding the DHCP servers (read in the replace form, written whole with
+//! `resource_version`; `f5_config` maps their DHCP part).
 
 use crate::device::http::{DeviceError, Http, Idempotency, Secret};
 use crate::model::{Lease, SubnetUsage};
@@ -11,6 +13,15 @@ pub struct F5Xc {
     namespace: String,
     site: String,
     token: Secret,
+}
+
+/// One `network_interface` as read in the replace form.
+#[derive(Debug, Clone)]
+pub struct InterfaceForm {
+    /// `replace_form`: `{metadata, spec}` exactly as answered.
+    pub form: serde_json::Value,
+    pub resource_version: String,
+    pub dhcp: Option<crate::model::f5::F5DhcpServer>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,6 +46,151 @@ impl F5Xc {
             "{}/api/operate/namespaces/{}/sites/{}/ver/dhcp_leases",
             self.base, self.namespace, self.site
         )
+    }
+
+    /// `{base}/api/config/namespaces/{ns}/network_interfaces[/{name}]`.
+    pub fn config_url(&self, name: Option<&str>) -> String {
+        let base = format!(
+            "{}/api/config/namespaces/{}/network_interfaces",
+            self.base, self.namespace
+        );
+        match name {
+            Some(n) => format!(
+                "{base}/{}",
+                percent_encoding::utf8_percent_encode(n, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            None => base,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<crate::device::http::Answer, DeviceError> {
+        let auth = format!("APIToken {}", self.token.expose());
+        let idem = if method == Method::PUT {
+            // a PUT guarded by resource_version is not repeated blindly: a lost answer would
+            // come back as a conflict with our own write
+            Idempotency::Unsafe
+        } else {
+            Idempotency::Idempotent
+        };
+        self.http
+            .send(
+                method,
+                url,
+                &[("Authorization", &auth, true)],
+                None,
+                body,
+                idem,
+            )
+            .await
+    }
+
+    /// `GET .../network_interfaces/{name}?response_format=2` (the replace form). A missing
+    /// interface, or one without an ethernet interface, is an error naming it.
+    pub async fn interface(&self, name: &str) -> Result<InterfaceForm, DeviceError> {
+        let url = format!("{}?response_format=2", self.config_url(Some(name)));
+        let bad = |detail: String| DeviceError::BadAnswer {
+            method: "GET".into(),
+            url: url.clone(),
+            detail,
+        };
+        let ans = match self.call(Method::GET, &url, None).await {
+            Err(e) if e.status() == Some(404) => {
+                return Err(bad(format!(
+                    "network_interface `{name}` does not exist in namespace {} (the file lists \
+                     it under `interfaces:`)",
+                    self.namespace
+                )));
+            }
+            other => other?,
+        };
+        let v = ans.json("GET", &url)?;
+        let form = v
+            .get("replace_form")
+            .filter(|f| f.is_object())
+            .ok_or_else(|| {
+                bad(format!(
+                    "no `replace_form`: not a network_interface in the replace form: {}",
+                    crate::device::http::excerpt(&v.to_string())
+                ))
+            })?;
+        let resource_version = match v.get("resource_version") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let eth = super::f5_config::ethernet(form).ok_or_else(|| {
+            bad(format!(
+                "network_interface `{name}` has no ethernet interface (spec.ethernet_interface): \
+                 it cannot hold a DHCP server"
+            ))
+        })?;
+        let dhcp = super::f5_config::parse(eth.get("dhcp_server"))
+            .map_err(|e| bad(format!("network_interface `{name}`: {e}")))?;
+        Ok(InterfaceForm {
+            form: form.clone(),
+            resource_version,
+            dhcp,
+        })
+    }
+
+    /// `PUT .../network_interfaces/{name}` with the whole object and the version it was read
+    /// at (a conflict, 409, means someone else wrote it meanwhile).
+    pub async fn put_interface(
+        &self,
+        name: &str,
+        form: &Value,
+        resource_version: &str,
+    ) -> Result<u16, DeviceError> {
+        let url = self.config_url(Some(name));
+        let mut body = form.clone();
+        if let Some(m) = body.as_object_mut()
+            && !resource_version.is_empty()
+        {
+            m.insert("resource_version".into(), Value::from(resource_version));
+        }
+        Ok(self.call(Method::PUT, &url, Some(&body)).await?.status)
+    }
+
+    /// The names of the namespace's `network_interface` objects (`GET .../network_interfaces`,
+    /// `items[].name`).
+    pub async fn interface_names(&self) -> Result<Vec<String>, DeviceError> {
+        let url = self.config_url(None);
+        let v = self
+            .call(Method::GET, &url, None)
+            .await?
+            .json("GET", &url)?;
+        let items = match v.get("items") {
+            Some(Value::Array(a)) => a.clone(),
+            None | Some(Value::Null)
+                if v.is_object()
+                    && !v
+                        .as_object()
+                        .is_some_and(|m| m.contains_key("code") && m.contains_key("message")) =>
+            {
+                vec![]
+            }
+            _ => {
+                return Err(DeviceError::BadAnswer {
+                    method: "GET".into(),
+                    url,
+                    detail: format!(
+                        "no `items` list: not a list of network_interface objects: {}",
+                        crate::device::http::excerpt(&v.to_string())
+                    ),
+                });
+            }
+        };
+        let mut names: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// `GET .../ver/dhcp_leases` with `Authorization: APIToken <token>`.

@@ -1,6 +1,7 @@
 //! Device clients: HTTP with retries and redaction (`http`), the IOS XE API (`ios_xe`) and the
 //! F5 XC leases API (`f5_xc`), and `connect`, which builds a client for an inventory entry.
 
+pub mod f5_config;
 pub mod f5_xc;
 pub mod http;
 pub mod ios_xe;

@@ -9,10 +9,12 @@ use crate::device::f5_xc::F5Xc;
 use crate::device::http::DeviceError;
 use crate::device::ios_xe::IosXe;
 use crate::inventory::{DeviceEntry, Platform, Safety};
-use crate::model::{DeviceConfig, Expect};
+use crate::model::DeviceConfig;
+use crate::model::f5::{F5Desired, F5DhcpServer, F5Live};
 use crate::plan::{self, DevicePlan, Policy};
 use crate::validate::{Desired, IosXeDesired};
 use futures::future::BoxFuture;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -49,9 +51,17 @@ pub trait Device: Send + Sync {
     /// Clears bindings: per binding (or for all at once), what was cleared or why not.
     fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>>;
     /// Reads the live configuration as a desired state that plans empty (`import`).
-    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>>;
+    fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>>;
     /// Ends the device's session (releases an IOS XE token). Idempotent.
     fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A device's live configuration as a desired state (`import`).
+#[derive(Debug, Clone)]
+pub enum Imported {
+    IosXe(DeviceConfig),
+    /// The DHCP servers of the site's interfaces that have one.
+    F5Xc(BTreeMap<String, F5DhcpServer>),
 }
 
 /// What one clear call did: the binding (or "every automatic binding") or the device's error.
@@ -94,9 +104,11 @@ pub fn bind(
             desired: desired.clone(),
             client,
         })),
-        (Client::F5Xc(client), Desired::F5Xc(expect)) => Ok(Box::new(F5XcDevice {
+        (Client::F5Xc(client), Desired::F5Xc(desired)) => Ok(Box::new(F5XcDevice {
             name: entry.name.clone(),
-            expect: expect.clone(),
+            namespace: entry.namespace.clone(),
+            safety,
+            desired: desired.clone(),
             client,
         })),
         _ => Err(DeviceError::Setup {
@@ -264,13 +276,13 @@ impl Device for IosXeDevice {
         let what = what.clone();
         Box::pin(async move { Ok(self.clear_inner(&what).await) })
     }
-    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>> {
+    fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>> {
         Box::pin(async move {
             let live = self.client.read().await?;
-            Ok(DeviceConfig {
+            Ok(Imported::IosXe(DeviceConfig {
                 server: Some(live.server),
                 pools: Some(live.pools),
-            })
+            }))
         })
     }
     fn close(&self) -> BoxFuture<'_, ()> {
@@ -280,23 +292,69 @@ impl Device for IosXeDevice {
 
 struct F5XcDevice {
     name: String,
-    expect: Arc<Expect>,
+    namespace: String,
+    safety: Safety,
+    desired: Arc<F5Desired>,
     client: F5Xc,
 }
 
 impl F5XcDevice {
-    async fn plan_inner(&self, mode: PlanMode) -> DevicePlan {
-        match self.client.leases().await {
-            Ok(leases) => {
-                let mut plan = DevicePlan::empty(&self.name, Platform::F5Xc);
-                plan.checked = plan::expect::f5_checked(&leases, &self.expect, mode.drift);
-                if mode.drift {
-                    plan.findings = plan::expect::f5(&leases, &self.expect);
-                }
-                plan
-            }
-            Err(err) => DevicePlan::failed(&self.name, Platform::F5Xc, err.to_string()),
+    /// Reads the listed interfaces' DHCP servers.
+    async fn read_interfaces(
+        &self,
+        names: impl Iterator<Item = &String>,
+    ) -> Result<F5Live, DeviceError> {
+        let mut live = F5Live::new();
+        for name in names {
+            live.insert(name.clone(), self.client.interface(name).await?.dhcp);
         }
+        Ok(live)
+    }
+
+    async fn plan_inner(
+        &self,
+        mode: PlanMode,
+        interfaces: Option<&BTreeMap<String, F5DhcpServer>>,
+    ) -> DevicePlan {
+        let failed = |e: DeviceError| DevicePlan::failed(&self.name, Platform::F5Xc, e.to_string());
+        let mut plan = match interfaces {
+            Some(want) => match self.read_interfaces(want.keys()).await {
+                Ok(live) => plan::f5::plan(
+                    &self.name,
+                    &self.namespace,
+                    want,
+                    &live,
+                    self.safety,
+                    mode.force,
+                ),
+                Err(e) => return failed(e),
+            },
+            None => DevicePlan::empty(&self.name, Platform::F5Xc),
+        };
+        let expect = &self.desired.expect;
+        let managed = interfaces.map_or(0, BTreeMap::len);
+        // the leases are read for the checks only
+        if mode.drift || managed == 0 {
+            let leases = match self.client.leases().await {
+                Ok(l) => l,
+                Err(e) => return failed(e),
+            };
+            plan.checked = plan::expect::f5_checked(&leases, expect, mode.drift);
+            if mode.drift {
+                plan.findings = plan::expect::f5(&leases, expect);
+                if let Some(want) = interfaces {
+                    plan.findings
+                        .extend(plan::expect::f5_reserved(&leases, want));
+                }
+            }
+        }
+        if managed > 0 {
+            plan.checked.insert(
+                0,
+                format!("{managed} interface(s) with a managed DHCP server"),
+            );
+        }
+        plan
     }
 
     async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
@@ -320,7 +378,7 @@ impl F5XcDevice {
                 pool: x.subnet.clone(),
             });
         }
-        let max = self.expect.max_utilization;
+        let max = self.desired.expect.max_utilization;
         for s in &l.subnets {
             let used = s.address_count.saturating_sub(s.free_address_count);
             let percent = plan::expect::percent(used, s.address_count);
@@ -395,17 +453,30 @@ impl Device for F5XcDevice {
         Platform::F5Xc
     }
     fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
-        Box::pin(self.plan_inner(mode))
+        Box::pin(self.plan_inner(mode, self.desired.interfaces.as_ref()))
     }
-    fn plan_saved<'a>(&'a self, _saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan> {
-        Box::pin(self.plan_inner(PlanMode {
+    fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan> {
+        let mode = PlanMode {
             force,
             drift: false,
-        }))
+        };
+        // a saved plan carries the interfaces it was made for
+        let want = saved
+            .interfaces_desired
+            .as_ref()
+            .or(self.desired.interfaces.as_ref());
+        Box::pin(self.plan_inner(mode, want))
     }
-    fn apply<'a>(&'a self, _plan: &'a DevicePlan, _stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
-        // The leases API is read-only: an F5 XC site never has operations.
-        Box::pin(async move { DeviceReport::new(&self.name) })
+    fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
+        Box::pin(async move {
+            let empty = BTreeMap::new();
+            let want = plan
+                .interfaces_desired
+                .as_ref()
+                .or(self.desired.interfaces.as_ref())
+                .unwrap_or(&empty);
+            crate::apply::execute_f5(&self.client, plan, want, stop).await
+        })
     }
     fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>> {
         Box::pin(self.leases_inner())
@@ -413,8 +484,16 @@ impl Device for F5XcDevice {
     fn clear(&self, _what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>> {
         Box::pin(async move { Err(ClearError::ReadOnly(self.name.clone())) })
     }
-    fn import(&self) -> BoxFuture<'_, Result<DeviceConfig, ClearError>> {
-        Box::pin(async move { Err(ClearError::NoImport(self.name.clone())) })
+    fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>> {
+        Box::pin(async move {
+            let names = self.client.interface_names().await?;
+            let live = self.read_interfaces(names.iter()).await?;
+            Ok(Imported::F5Xc(
+                live.into_iter()
+                    .filter_map(|(n, s)| s.map(|s| (n, s)))
+                    .collect(),
+            ))
+        })
     }
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})

@@ -786,7 +786,7 @@ pub struct ImportTarget {
 
 impl ImportTarget {
     /// Loads the inventory alone (import works before the desired file exists) and finds the
-    /// device, which must be IOS XE.
+    /// device.
     pub fn load(
         dir: &Path,
         device: &str,
@@ -804,14 +804,6 @@ impl ImportTarget {
             };
             return (Err(err), diags);
         };
-        if entry.platform != Platform::IosXe {
-            let err = EngineError::WrongPlatform {
-                device: device.into(),
-                platform: entry.platform,
-                what: "import reads IOS XE devices only (F5 XC leases are read-only)",
-            };
-            return (Err(err), Diags::default());
-        }
         (
             Ok(ImportTarget {
                 inventory,
@@ -854,13 +846,22 @@ impl ImportTarget {
         &self.inventory.root
     }
 
+    /// The device's platform.
+    pub fn platform(&self) -> Platform {
+        self.entry.platform
+    }
+
     /// Reads the device's live configuration, as a desired state that plans empty.
-    pub async fn read(self) -> Result<DeviceConfig, EngineError> {
-        let nothing = crate::validate::IosXeDesired {
-            config: DeviceConfig::default(),
-            expect: Default::default(),
+    pub async fn read(self) -> Result<device::Imported, EngineError> {
+        let desired = match self.entry.platform {
+            Platform::IosXe => {
+                crate::validate::Desired::IosXe(Arc::new(crate::validate::IosXeDesired {
+                    config: DeviceConfig::default(),
+                    expect: Default::default(),
+                }))
+            }
+            Platform::F5Xc => crate::validate::Desired::F5Xc(Arc::default()),
         };
-        let desired = crate::validate::Desired::IosXe(Arc::new(nothing));
         let handle = match &self.entry.endpoint {
             Endpoint::Sim(_) => Some(start_sim(&self.inventory, &[&self.entry]).await?),
             Endpoint::Http(_) => None,

@@ -30,6 +30,11 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Errors so far (of the whole run).
+    pub fn errors(&self) -> usize {
+        self.diags.errors()
+    }
+
     pub fn span<T>(&self, v: &Sp<T>) -> SourceSpan {
         self.file.span_of(&v.referenced)
     }

@@ -3,6 +3,7 @@
 //! Only this model is ever compared: two values that mean the same thing are equal here, whatever
 //! spelling they arrived in (docs/architecture.md, "The canonical model").
 
+pub mod f5;
 mod iface;
 mod values;
 

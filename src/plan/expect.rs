@@ -122,6 +122,32 @@ pub fn f5_checked(leases: &Leases, expect: &Expect, drift: bool) -> Vec<String> 
     out
 }
 
+/// Reservations of the managed interfaces whose MAC holds another address in the leases.
+pub fn f5_reserved(
+    leases: &Leases,
+    ifaces: &std::collections::BTreeMap<String, crate::model::f5::F5DhcpServer>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, s) in ifaces {
+        for (mac, ip) in &s.reservations {
+            for l in leases
+                .leases
+                .iter()
+                .filter(|l| l.mac == *mac && l.ip != *ip)
+            {
+                out.push(Finding {
+                    check: "reservation".into(),
+                    message: format!(
+                        "{mac} is reserved {ip} on interface {name} but holds {}",
+                        l.ip
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
 pub fn f5(leases: &Leases, expect: &Expect) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(max) = expect.max_utilization {

@@ -63,7 +63,7 @@ pub fn can_hurt(c: &Change, live: &LiveConfig, desired: &DeviceConfig) -> bool {
                 _ => false,
             }
         }
-        (Resource::Pool(_), Action::Create) => false,
+        (Resource::Pool(_), Action::Create) | (Resource::Interface(_), _) => false,
         (Resource::Server, _) => desired
             .server
             .as_ref()
@@ -113,6 +113,7 @@ fn newly_excludes_leasable(live: &LiveConfig, d: &crate::model::Server) -> bool 
 /// Whether a binding loses its address through this change.
 fn hurts(c: &Change, b: &Binding, live: &LiveConfig, desired: &DeviceConfig) -> bool {
     match &c.resource {
+        Resource::Interface(_) => false,
         Resource::Pool(name) => {
             let Some(before) = live.pools.get(name) else {
                 return false;

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod expect;
+pub mod f5;
 pub mod impact;
 pub mod order;
 pub mod safety;
@@ -210,11 +211,13 @@ impl std::fmt::Display for Method {
 }
 
 /// What a change or a call is about: the global settings (`server`) or one pool
-/// (`pool/<name>`). Written as that string in plan files.
+/// (`pool/<name>`) of an IOS XE device, or the DHCP server of one F5 XC site interface
+/// (`interface/<name>`). Written as that string in plan files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
     Server,
     Pool(String),
+    Interface(String),
 }
 
 impl Resource {
@@ -226,7 +229,7 @@ impl Resource {
     pub fn pool_name(&self) -> Option<&str> {
         match self {
             Resource::Pool(n) => Some(n),
-            Resource::Server => None,
+            _ => None,
         }
     }
 }
@@ -236,6 +239,7 @@ impl std::fmt::Display for Resource {
         match self {
             Resource::Server => f.write_str("server"),
             Resource::Pool(n) => write!(f, "pool/{n}"),
+            Resource::Interface(n) => write!(f, "interface/{n}"),
         }
     }
 }
@@ -243,11 +247,17 @@ impl std::fmt::Display for Resource {
 impl std::str::FromStr for Resource {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.strip_prefix("pool/") {
-            _ if s == "server" => Ok(Resource::Server),
-            Some(n) if !n.is_empty() => Ok(Resource::Pool(n.to_string())),
-            _ => Err(format!(
-                "expected `server` or `pool/<name>` as a resource, found `{s}`"
+        if s == "server" {
+            return Ok(Resource::Server);
+        }
+        if let Some(n) = s.strip_prefix("pool/").filter(|n| !n.is_empty()) {
+            return Ok(Resource::Pool(n.to_string()));
+        }
+        match s.strip_prefix("interface/").filter(|n| !n.is_empty()) {
+            Some(n) => Ok(Resource::Interface(n.to_string())),
+            None => Err(format!(
+                "expected `server`, `pool/<name>` or `interface/<name>` as a resource, found \
+                 `{s}`"
             )),
         }
     }
@@ -272,9 +282,11 @@ impl JsonSchema for Resource {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`server` (the global DHCP settings) or `pool/<name>`.",
+            "description": "`server` (the global DHCP settings) or `pool/<name>` of an IOS \
+                XE device; `interface/<name>` (the DHCP server of a network_interface) of an \
+                F5 XC site.",
             "type": "string",
-            "pattern": "^(server|pool/.+)$"
+            "pattern": "^(server|pool/.+|interface/.+)$"
         })
     }
 }
@@ -327,7 +339,8 @@ pub struct Operation {
     /// The resource this call writes.
     pub resource: Resource,
     /// For `PUT /api/v1/dhcp`: the canonical server state the device must still have just
-    /// before this call (apply re-reads and stops if it differs).
+    /// before this call; for an F5 XC interface, its DHCP server as planned (`null`: none).
+    /// Apply re-reads and stops if it differs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_server: Option<Value>,
 }
@@ -397,6 +410,15 @@ pub struct DevicePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Value>")]
     pub desired: Option<DeviceConfig>,
+    /// F5 XC: the DHCP servers of the listed interfaces at planning time (`null`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Value>")]
+    pub interfaces_live: Option<crate::model::f5::F5Live>,
+    /// F5 XC: the desired DHCP servers of the listed interfaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Value>")]
+    pub interfaces_desired:
+        Option<std::collections::BTreeMap<String, crate::model::f5::F5DhcpServer>>,
 }
 
 impl DevicePlan {
@@ -427,6 +449,8 @@ impl DevicePlan {
             checked: vec![],
             live: None,
             desired: None,
+            interfaces_live: None,
+            interfaces_desired: None,
         }
     }
 
@@ -499,6 +523,8 @@ pub fn plan_ios_xe(
         checked: vec![],
         live: Some(live.clone()),
         desired: Some(desired.clone()),
+        interfaces_live: None,
+        interfaces_desired: None,
     }
 }
 

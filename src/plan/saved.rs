@@ -135,13 +135,22 @@ pub fn merge(files: Vec<(String, PlanFile)>) -> Result<PlanFile, MergeError> {
 }
 
 fn required(d: &DevicePlan) -> Result<(), SavedPlanError> {
-    if d.platform != Platform::IosXe {
-        return Ok(());
-    }
     let missing = |field| SavedPlanError::Missing {
         device: d.device.clone(),
         field,
     };
+    if d.platform != Platform::IosXe {
+        if d.operations.is_empty() {
+            return Ok(());
+        }
+        if d.live_digest.is_none() {
+            return Err(missing("live_digest"));
+        }
+        if d.interfaces_desired.is_none() {
+            return Err(missing("interfaces_desired"));
+        }
+        return Ok(());
+    }
     if d.live_digest.is_none() {
         return Err(missing("live_digest"));
     }
@@ -154,10 +163,24 @@ fn required(d: &DevicePlan) -> Result<(), SavedPlanError> {
     Ok(())
 }
 
-/// The calls dhcpform makes on an IOS XE device; nothing at all on an F5 XC site.
+/// The calls dhcpform makes: on an IOS XE device, the DHCP API's writes; on an F5 XC site, a
+/// PUT of a `network_interface`.
 fn allowed(platform: Platform, op: &Operation) -> bool {
-    if platform != Platform::IosXe {
-        return false;
+    if platform == Platform::F5Xc {
+        let Resource::Interface(name) = &op.resource else {
+            return false;
+        };
+        let Some(rest) = op.path.strip_prefix("/api/config/namespaces/") else {
+            return false;
+        };
+        let Some((ns, tail)) = rest.split_once('/') else {
+            return false;
+        };
+        let ns = percent_encoding::percent_decode_str(ns).decode_utf8_lossy();
+        return op.method == Method::Put
+            && !ns.is_empty()
+            && op.path == super::f5::interface_path(&ns, name)
+            && tail.starts_with("network_interfaces/");
     }
     let pool = op.resource.pool_name().filter(|n| addressable(n));
     match (op.method, &op.resource, pool) {

@@ -31,6 +31,12 @@ pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
                 render_pool(&mut out, &p, "  ");
             }
         }
+        Resource::Interface(name) => {
+            if let Ok(s) = serde_json::from_value::<crate::model::f5::F5DhcpServer>(v.clone()) {
+                out.push_str(&format!("{}:\n", crate::manifest::ios_xe::yaml_str(name)));
+                crate::manifest::f5_xc::render_server(&mut out, &s, "  ");
+            }
+        }
     }
     out
 }
@@ -88,7 +94,7 @@ pub fn call_line(op: &crate::plan::Operation) -> String {
 /// `call_line` of a call's parts.
 pub fn call_text(method: crate::plan::Method, path: &str, resource: &Resource) -> String {
     let named = match resource {
-        Resource::Pool(n) => path.ends_with(&format!("/{n}")),
+        Resource::Pool(n) | Resource::Interface(n) => path.ends_with(&format!("/{n}")),
         Resource::Server => false,
     };
     if named {

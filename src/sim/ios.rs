@@ -36,18 +36,32 @@ fn f5_error(status: StatusCode, code: u32, message: &str) -> Response {
         .into_response()
 }
 
+/// One request below `/api`, as the dispatcher sees it.
+pub(crate) struct Request<'a> {
+    pub method: &'a Method,
+    pub device: &'a str,
+    pub rest: &'a [&'a str],
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+    pub base: &'a str,
+}
+
 impl Inner {
-    pub(crate) fn dispatch(
-        &mut self,
-        method: &Method,
-        device: &str,
-        rest: &[&str],
-        headers: &HeaderMap,
-        body: &Bytes,
-        base: &str,
-    ) -> Response {
+    pub(crate) fn dispatch(&mut self, req: &Request) -> Response {
+        let (method, device, rest, headers, body, base) = (
+            req.method,
+            req.device,
+            req.rest,
+            req.headers,
+            req.body,
+            req.base,
+        );
         if rest.first() == Some(&"operate") {
             return self.f5(method, device, rest, headers);
+        }
+        if rest.first() == Some(&"config") {
+            return self.f5_config(req);
         }
         match rest {
             ["v1", "auth", "token-services"] if method == Method::POST => {
@@ -152,6 +166,127 @@ impl Inner {
             "expiry-time": "00:15:00",
         }));
         (status, answer).into_response()
+    }
+
+    /// Whether the request carries the site's API token.
+    fn f5_authorized(&self, device: &str, headers: &HeaderMap) -> bool {
+        let token = self
+            .creds
+            .get(device)
+            .and_then(|c| c.api_token.clone())
+            .unwrap_or_else(|| self.opts.api_token.clone());
+        let want = format!("APIToken {token}");
+        headers.get("authorization").and_then(|h| h.to_str().ok()) == Some(want.as_str())
+    }
+
+    /// `/api/config/namespaces/{ns}/network_interfaces[/{name}]`.
+    fn f5_config(&mut self, req: &Request) -> Response {
+        use super::f5::{grpc, read_form, replace_form};
+        if !self.f5_authorized(req.device, req.headers) {
+            return grpc(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
+        }
+        let (ns, name) = match req.rest {
+            ["config", "namespaces", ns, "network_interfaces"] => (*ns, None),
+            ["config", "namespaces", ns, "network_interfaces", name] => (*ns, Some(*name)),
+            _ => return grpc(StatusCode::NOT_FOUND, 5, "resource not found"),
+        };
+        let race = *req.method == Method::PUT
+            && name.is_some()
+            && std::mem::take(&mut self.opts.faults.race_put);
+        let dev = match self.device(req.device) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        let prefix = format!("{ns}/");
+        let Some(name) = name else {
+            if *req.method != Method::GET {
+                return grpc(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed");
+            }
+            let items: Vec<Value> = dev
+                .f5_ifaces
+                .keys()
+                .filter_map(|k| k.strip_prefix(&prefix))
+                .map(|n| json!({"name": n, "namespace": ns, "tenant": "sim"}))
+                .collect();
+            return ok_json(json!({ "items": items }));
+        };
+        let key = format!("{ns}/{name}");
+        let Some(stored) = dev.f5_ifaces.get_mut(&key) else {
+            return grpc(
+                StatusCode::NOT_FOUND,
+                5,
+                &format!("network_interface {name} not found in namespace {ns}"),
+            );
+        };
+        match *req.method {
+            Method::GET => {
+                let format = req
+                    .query
+                    .unwrap_or("")
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("response_format="))
+                    .unwrap_or("");
+                match format {
+                    "2" | "GET_RSP_FORMAT_FOR_REPLACE" => ok_json(replace_form(stored)),
+                    _ => ok_json(read_form(name, stored)),
+                }
+            }
+            Method::PUT => {
+                if race {
+                    stored.version += 1;
+                }
+                let body: Value = match serde_json::from_slice(req.body) {
+                    Ok(v @ Value::Object(_)) => v,
+                    _ => return grpc(StatusCode::BAD_REQUEST, 3, "expected a JSON object"),
+                };
+                let given = match body.get("resource_version") {
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+                if given
+                    .as_ref()
+                    .is_some_and(|v| *v != stored.version.to_string())
+                {
+                    return grpc(
+                        StatusCode::CONFLICT,
+                        10,
+                        &format!(
+                            "resource_version {} is not the object's current version {}: it \
+                             was changed meanwhile",
+                            given.unwrap_or_default(),
+                            stored.version
+                        ),
+                    );
+                }
+                let named = body
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str);
+                if named.is_some_and(|n| n != name) {
+                    return grpc(
+                        StatusCode::BAD_REQUEST,
+                        3,
+                        "metadata.name does not match the object's name",
+                    );
+                }
+                let Some(spec) = body.get("spec").filter(|s| s.is_object()) else {
+                    return grpc(StatusCode::BAD_REQUEST, 3, "spec is required");
+                };
+                if let Err(e) = super::f5::check(spec) {
+                    return grpc(StatusCode::BAD_REQUEST, 3, &e);
+                }
+                let mut object = body.clone();
+                if let Some(m) = object.as_object_mut() {
+                    m.remove("resource_version");
+                }
+                stored.object = object;
+                stored.version += 1;
+                self.persist(req.device);
+                ok_json(json!({}))
+            }
+            _ => grpc(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed"),
+        }
     }
 
     fn f5(

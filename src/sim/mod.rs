@@ -4,6 +4,7 @@
 // Handlers return ready-made HTTP answers as their error values.
 #![allow(clippy::result_large_err)]
 
+mod f5;
 mod ios;
 mod state;
 mod wire;
@@ -88,6 +89,9 @@ pub struct Faults {
     pub fail_get: Option<String>,
     /// Seed of the fault dice, for repeatable runs.
     pub seed: Option<u64>,
+    /// The next PUT of an F5 XC `network_interface` finds it written by someone else just
+    /// before (its version moved on), as a racing edit would: the PUT is refused with 409.
+    pub race_put: bool,
 }
 
 /// What the fault dice decided for one request, before any processing.
@@ -516,7 +520,18 @@ impl Sim {
         let mut inner = self.lock();
         let response = match fault {
             Some(f) => fault_response(f, retry_after),
-            None => inner.dispatch(&method, &device, &rest[1..], &headers, &body, &base),
+            None => {
+                let req = ios::Request {
+                    method: &method,
+                    device: &device,
+                    rest: &rest[1..],
+                    query: uri.query(),
+                    headers: &headers,
+                    body: &body,
+                    base: &base,
+                };
+                inner.dispatch(&req)
+            }
         };
         let token_answer =
             rest.get(1..4) == Some(&["v1", "auth", "token-services"][..]) && method == Method::POST;

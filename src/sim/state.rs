@@ -24,6 +24,10 @@ pub struct DeviceSeed {
     /// F5 XC sites served by this device, keyed `namespace/site`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub f5: BTreeMap<String, F5Site>,
+    /// F5 XC `network_interface` objects `{metadata, spec[, resource_version]}`, keyed
+    /// `namespace/name`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub f5_interfaces: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -84,6 +88,8 @@ pub struct DeviceSim {
     pub auto: BTreeMap<Ipv4Addr, AutoBinding>,
     pub tokens: BTreeSet<String>,
     pub f5: BTreeMap<String, F5Site>,
+    /// F5 XC `network_interface` objects, keyed `namespace/name`.
+    pub f5_ifaces: BTreeMap<String, super::f5::Stored>,
     /// Pools with neither dynamic nor manual (IOS allows pools of options only), as answered.
     /// Only seeds make them; the API refuses to create one.
     pub option_only: BTreeMap<String, Value>,
@@ -99,6 +105,7 @@ impl Default for DeviceSim {
             auto: BTreeMap::new(),
             tokens: BTreeSet::new(),
             f5: BTreeMap::new(),
+            f5_ifaces: BTreeMap::new(),
             option_only: BTreeMap::new(),
             mac_seq: 0,
         }
@@ -265,6 +272,14 @@ impl DeviceSim {
                 .map_err(|r| format!("clients: {}", refusal_text(&r)))?;
         }
         d.f5 = seed.f5.clone();
+        for (key, object) in &seed.f5_interfaces {
+            if key.split('/').count() != 2 {
+                return Err(format!("f5_interfaces: key {key:?} is not namespace/name"));
+            }
+            let stored = super::f5::Stored::from_seed(object).map_err(|e| format!("{key}: {e}"))?;
+            super::f5::check(&stored.object["spec"]).map_err(|e| format!("{key}: {e}"))?;
+            d.f5_ifaces.insert(key.clone(), stored);
+        }
         Ok(d)
     }
 
@@ -283,6 +298,11 @@ impl DeviceSim {
                 .collect(),
             clients: vec![],
             f5: self.f5.clone(),
+            f5_interfaces: self
+                .f5_ifaces
+                .iter()
+                .map(|(k, s)| (k.clone(), s.to_seed()))
+                .collect(),
         }
     }
 

@@ -1,0 +1,281 @@
+//! Planning an F5 XC site: per interface the file lists, create or update of its DHCP server
+//! (field- and item-level changes), one PUT each, the digest of the DHCP part, and the safety
+//! verdict (a removed reservation counts as a delete). Pure.
+
+use super::{
+    Action, Change, DevicePlan, FieldChange, Gate, Method, Operation, Resource, Verdict, safety,
+};
+use crate::inventory::{Platform, Safety};
+use crate::model::f5::{Addressing, Dns, F5DhcpServer, F5Live, Gateway, PoolMode, digest};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The path of an interface below the site's base URL.
+pub fn interface_path(namespace: &str, name: &str) -> String {
+    format!(
+        "/api/config/namespaces/{}/network_interfaces/{}",
+        percent_encoding::utf8_percent_encode(namespace, percent_encoding::NON_ALPHANUMERIC),
+        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+fn gateway(g: &Gateway) -> String {
+    match g {
+        Gateway::First => "first".into(),
+        Gateway::Last => "last".into(),
+        Gateway::Address(a) => a.to_string(),
+    }
+}
+
+fn dns(d: &Dns) -> String {
+    match d {
+        Dns::SameAsGateway => "same-as-gateway".into(),
+        Dns::Address(a) => a.to_string(),
+    }
+}
+
+fn addressing(a: &Addressing) -> String {
+    match a {
+        Addressing::FromStart => "from-start".into(),
+        Addressing::FromEnd => "from-end".into(),
+        Addressing::Nodes(n) => n
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn scalar(field: &str, before: String, after: String, out: &mut Vec<FieldChange>) {
+    if before != after {
+        out.push(FieldChange {
+            field: field.into(),
+            before: Some(Value::String(before)),
+            after: Some(Value::String(after)),
+            added: vec![],
+            removed: vec![],
+            whole_list: false,
+        });
+    }
+}
+
+fn items(field: &str, before: Vec<String>, after: Vec<String>, out: &mut Vec<FieldChange>) {
+    let added: Vec<String> = after
+        .iter()
+        .filter(|a| !before.contains(a))
+        .cloned()
+        .collect();
+    let removed: Vec<String> = before
+        .iter()
+        .filter(|b| !after.contains(b))
+        .cloned()
+        .collect();
+    if !added.is_empty() || !removed.is_empty() {
+        out.push(FieldChange {
+            field: field.into(),
+            before: None,
+            after: None,
+            added,
+            removed,
+            whole_list: true,
+        });
+    }
+}
+
+/// The fields that differ between two DHCP servers of an interface.
+pub fn fields(b: &F5DhcpServer, a: &F5DhcpServer) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    scalar(
+        "network",
+        b.network.to_string(),
+        a.network.to_string(),
+        &mut out,
+    );
+    let pools = |s: &F5DhcpServer| s.pools.iter().map(ToString::to_string).collect();
+    items("pools", pools(b), pools(a), &mut out);
+    scalar(
+        "gateway",
+        gateway(&b.gateway),
+        gateway(&a.gateway),
+        &mut out,
+    );
+    scalar("dns", dns(&b.dns), dns(&a.dns), &mut out);
+    let mode = |m: &PoolMode| format!("{m:?}").to_lowercase();
+    scalar(
+        "pool-mode",
+        mode(&b.pool_mode),
+        mode(&a.pool_mode),
+        &mut out,
+    );
+    scalar(
+        "interface-addressing",
+        addressing(&b.interface_addressing),
+        addressing(&a.interface_addressing),
+        &mut out,
+    );
+    let res = |s: &F5DhcpServer| {
+        s.reservations
+            .iter()
+            .map(|(m, ip)| format!("{m} {ip}"))
+            .collect()
+    };
+    items("reservations", res(b), res(a), &mut out);
+    out
+}
+
+fn value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Plans an F5 XC site's listed interfaces.
+pub fn plan(
+    device: &str,
+    namespace: &str,
+    desired: &BTreeMap<String, F5DhcpServer>,
+    live: &F5Live,
+    safety_settings: Safety,
+    force: bool,
+) -> DevicePlan {
+    let mut plan = DevicePlan::empty(device, Platform::F5Xc);
+    let (mut removed, mut total) = (0usize, 0usize);
+    for (name, want) in desired {
+        let have = live.get(name).cloned().flatten();
+        let resource = Resource::Interface(name.clone());
+        let action = match &have {
+            None => Action::Create,
+            Some(h) if h == want => continue,
+            Some(_) => Action::Update,
+        };
+        if let Some(h) = &have {
+            total += h.reservations.len();
+            removed += h
+                .reservations
+                .keys()
+                .filter(|m| want.reservations.get(*m) != h.reservations.get(*m))
+                .count();
+        }
+        plan.changes.push(Change {
+            resource: resource.clone(),
+            action,
+            before: have.as_ref().map(value),
+            after: Some(value(want)),
+            fields: have.as_ref().map(|h| fields(h, want)).unwrap_or_default(),
+            reason: None,
+            impact: None,
+        });
+        plan.operations.push(Operation {
+            method: Method::Put,
+            path: interface_path(namespace, name),
+            body: Some(crate::device::f5_config::render(want)),
+            resource,
+            expect_server: Some(have.as_ref().map(value).unwrap_or(Value::Null)),
+        });
+    }
+    plan.live_digest = Some(digest(live));
+    plan.interfaces_live = Some(live.clone());
+    plan.interfaces_desired = Some(desired.clone());
+    plan.safety = verdict(removed, total, safety_settings, force);
+    plan
+}
+
+/// A reservation removed or changed counts as a delete for `max-delete-percent`.
+fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
+    let mut gates = Vec::new();
+    if total >= s.min_existing.max(1) && removed * 100 > total * usize::from(s.max_delete_percent) {
+        gates.push(Gate {
+            gate: "max-delete-percent".into(),
+            message: format!(
+                "removes or changes {removed} of {total} reservations, above \
+                 max-delete-percent {}",
+                s.max_delete_percent
+            ),
+            lift: format!(
+                "{}, or raise settings.safety.max-delete-percent",
+                safety::FORCE
+            ),
+        });
+    }
+    Verdict {
+        blocked: !gates.is_empty() && !force,
+        forced: !gates.is_empty() && force,
+        gates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(res: &[(&str, &str)]) -> F5DhcpServer {
+        F5DhcpServer {
+            network: "192.168.10.0/24".parse().unwrap(),
+            pools: ["192.168.10.50-192.168.10.99".parse().unwrap()].into(),
+            gateway: Gateway::First,
+            dns: Dns::SameAsGateway,
+            pool_mode: PoolMode::Include,
+            interface_addressing: Addressing::FromStart,
+            reservations: res
+                .iter()
+                .map(|(m, ip)| (m.parse().unwrap(), ip.parse().unwrap()))
+                .collect(),
+        }
+    }
+
+    fn safety() -> Safety {
+        Safety {
+            max_delete_percent: 30,
+            max_update_percent: 30,
+            min_existing: 2,
+            max_affected_clients: 0,
+        }
+    }
+
+    #[test]
+    fn an_equal_interface_plans_nothing_and_a_new_one_is_created() {
+        let want: BTreeMap<_, _> = [("eth1".to_string(), server(&[]))].into();
+        let same: F5Live = [("eth1".to_string(), Some(server(&[])))].into();
+        let p = plan("s", "system", &want, &same, safety(), false);
+        assert!(p.changes.is_empty() && p.operations.is_empty());
+        let none: F5Live = [("eth1".to_string(), None)].into();
+        let p = plan("s", "system", &want, &none, safety(), false);
+        assert_eq!(p.changes[0].action, Action::Create);
+        assert_eq!(
+            p.operations[0].path,
+            "/api/config/namespaces/system/network_interfaces/eth1"
+        );
+        assert_ne!(
+            p.live_digest,
+            plan("s", "system", &want, &same, safety(), false).live_digest
+        );
+    }
+
+    #[test]
+    fn reservations_change_item_by_item_and_removals_are_gated() {
+        let three = [
+            ("02:00:00:00:00:01", "192.168.10.101"),
+            ("02:00:00:00:00:02", "192.168.10.102"),
+            ("02:00:00:00:00:03", "192.168.10.103"),
+        ];
+        let live: F5Live = [("eth1".to_string(), Some(server(&three)))].into();
+        let want: BTreeMap<_, _> = [("eth1".to_string(), server(&three[..1]))].into();
+        let p = plan("s", "system", &want, &live, safety(), false);
+        let f = &p.changes[0].fields[0];
+        assert_eq!(f.field, "reservations");
+        assert_eq!(f.removed.len(), 2);
+        assert!(p.safety.blocked, "2 of 3 removed is above 30%");
+        assert_eq!(p.safety.gates[0].gate, "max-delete-percent");
+        assert!(
+            !plan("s", "system", &want, &live, safety(), true)
+                .safety
+                .blocked
+        );
+        let one_less: BTreeMap<_, _> = [("eth1".to_string(), server(&three[..2]))].into();
+        let mut lenient = safety();
+        lenient.max_delete_percent = 50;
+        assert!(
+            !plan("s", "system", &one_less, &live, lenient, false)
+                .safety
+                .blocked
+        );
+    }
+}
