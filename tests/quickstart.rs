@@ -36,9 +36,11 @@ fn quickstart_plan_apply_plan() {
     for line in [
         "lab-core: 1 to create, 2 to update, 1 to delete",
         "lab-branch: 1 to create, 0 to update, 0 to delete",
-        "lab-edge: read-only (f5-xc): read 2 lease(s) in 1 subnet(s)",
+        "lab-edge: 0 to create, 1 to update, 0 to delete",
+        "~ interface/eth1 (update: dns, reservations)",
+        "reservations: +02:03:04:05:06:99 192.168.10.61 (the whole list is sent)",
         "- pool/old-lab (delete)",
-        "3 device(s): 2 with changes, 0 blocked, 0 failed",
+        "3 device(s): 3 with changes, 0 blocked, 0 failed",
     ] {
         assert!(
             plan.stdout.contains(line),
@@ -57,6 +59,13 @@ fn quickstart_plan_apply_plan() {
         apply
             .stdout
             .contains("lab-core: 4 done, 0 failed, 0 skipped; converged"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("lab-edge: 1 done, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
     );

@@ -22,6 +22,8 @@ pub struct InterfaceForm {
     pub form: serde_json::Value,
     pub resource_version: String,
     pub dhcp: Option<crate::model::f5::F5DhcpServer>,
+    /// Whether it is an ethernet interface (only those hold a DHCP server).
+    pub ethernet: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -89,9 +91,26 @@ impl F5Xc {
             .await
     }
 
-    /// `GET .../network_interfaces/{name}?response_format=2` (the replace form). A missing
-    /// interface, or one without an ethernet interface, is an error naming it.
+    /// `interface_any`, where an interface that is not an ethernet interface (and so cannot
+    /// hold a DHCP server) is an error naming it.
     pub async fn interface(&self, name: &str) -> Result<InterfaceForm, DeviceError> {
+        let form = self.interface_any(name).await?;
+        if !form.ethernet {
+            return Err(DeviceError::BadAnswer {
+                method: "GET".into(),
+                url: format!("{}?response_format=2", self.config_url(Some(name))),
+                detail: format!(
+                    "network_interface `{name}` has no ethernet interface \
+                     (spec.ethernet_interface): it cannot hold a DHCP server"
+                ),
+            });
+        }
+        Ok(form)
+    }
+
+    /// `GET .../network_interfaces/{name}?response_format=2` (the replace form). A missing
+    /// interface is an error naming it.
+    pub async fn interface_any(&self, name: &str) -> Result<InterfaceForm, DeviceError> {
         let url = format!("{}?response_format=2", self.config_url(Some(name)));
         let bad = |detail: String| DeviceError::BadAnswer {
             method: "GET".into(),
@@ -123,18 +142,14 @@ impl F5Xc {
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        let eth = super::f5_config::ethernet(form).ok_or_else(|| {
-            bad(format!(
-                "network_interface `{name}` has no ethernet interface (spec.ethernet_interface): \
-                 it cannot hold a DHCP server"
-            ))
-        })?;
-        let dhcp = super::f5_config::parse(eth.get("dhcp_server"))
+        let eth = super::f5_config::ethernet(form);
+        let dhcp = super::f5_config::parse(eth.and_then(|e| e.get("dhcp_server")))
             .map_err(|e| bad(format!("network_interface `{name}`: {e}")))?;
         Ok(InterfaceForm {
             form: form.clone(),
             resource_version,
             dhcp,
+            ethernet: eth.is_some(),
         })
     }
 

@@ -486,13 +486,14 @@ impl Device for F5XcDevice {
     }
     fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>> {
         Box::pin(async move {
-            let names = self.client.interface_names().await?;
-            let live = self.read_interfaces(names.iter()).await?;
-            Ok(Imported::F5Xc(
-                live.into_iter()
-                    .filter_map(|(n, s)| s.map(|s| (n, s)))
-                    .collect(),
-            ))
+            let mut out = BTreeMap::new();
+            for name in self.client.interface_names().await? {
+                // interfaces of other kinds hold no DHCP server
+                if let Some(dhcp) = self.client.interface_any(&name).await?.dhcp {
+                    out.insert(name, dhcp);
+                }
+            }
+            Ok(Imported::F5Xc(out))
         })
     }
     fn close(&self) -> BoxFuture<'_, ()> {

@@ -756,8 +756,19 @@ fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport>
     }
     let mut r = DeviceReport::new(&old.device);
     if old.live_digest != plan.live_digest {
-        let what = match (&old.live, &plan.live) {
-            (Some(b), Some(n)) => crate::apply::what_changed(b, n).join(", "),
+        let what = match (
+            &old.live,
+            &plan.live,
+            &old.interfaces_live,
+            &plan.interfaces_live,
+        ) {
+            (Some(b), Some(n), _, _) => crate::apply::what_changed(b, n).join(", "),
+            (_, _, Some(b), Some(n)) => n
+                .iter()
+                .filter(|(k, v)| b.get(*k) != Some(v))
+                .map(|(k, _)| format!("interface/{k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             _ => "its state".into(),
         };
         r.blocked = Some(format!(

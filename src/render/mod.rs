@@ -116,7 +116,12 @@ pub fn summary_text(p: &crate::plan::DevicePlan) -> String {
         return "failed".into();
     }
     if !p.checked.is_empty() && p.changes.is_empty() {
-        let mut line = format!("read-only ({}): {}", p.platform, p.checked.join("; "));
+        let what = if p.interfaces_desired.is_some() {
+            "nothing to change"
+        } else {
+            "read-only"
+        };
+        let mut line = format!("{what} ({}): {}", p.platform, p.checked.join("; "));
         if !p.findings.is_empty() {
             line.push_str(&format!(", {} check(s) failed", p.findings.len()));
         }
