@@ -400,3 +400,22 @@ fn the_interfaces_are_validated_offline_with_places() {
     assert!(e.contains("did you mean `pool-mode`?"), "{e}");
     assert!(r.stderr.contains("invalid: 5 error(s)"), "{}", r.stderr);
 }
+
+#[test]
+fn a_dhcp_edit_between_the_plan_and_its_write_stops_the_apply() {
+    let (sim, repo) = site();
+    // the plan's read is the first; the edit lands before apply reads again
+    sim.faults(Faults {
+        edit_after_read: Some(1),
+        ..Faults::default()
+    });
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 4, "{}{}", a.stdout, a.stderr);
+    assert!(
+        a.stdout
+            .contains("stale: the DHCP server of interface eth1 changed since planning"),
+        "{}",
+        a.stdout
+    );
+    assert!(puts(&sim).is_empty(), "nothing written");
+}

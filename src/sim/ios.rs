@@ -193,6 +193,11 @@ impl Inner {
         let race = *req.method == Method::PUT
             && name.is_some()
             && std::mem::take(&mut self.opts.faults.race_put);
+        let mut edit = false;
+        if *req.method == Method::GET && name.is_some() {
+            self.iface_reads += 1;
+            edit = self.opts.faults.edit_after_read == Some(self.iface_reads);
+        }
         let dev = match self.device(req.device) {
             Ok(d) => d,
             Err(r) => return r,
@@ -220,6 +225,11 @@ impl Inner {
         };
         match *req.method {
             Method::GET => {
+                if edit {
+                    let answer = answer_then_edit(stored, req.query, name);
+                    self.persist(req.device);
+                    return answer;
+                }
                 let format = req
                     .query
                     .unwrap_or("")
@@ -552,4 +562,26 @@ fn with_none(mut v: Value, q: &Quirks) -> Value {
         }
     }
     v
+}
+
+/// The replace form as it is now, then a change of its DHCP server (a reservation added and the
+/// version moved on), as someone else's edit right after this read.
+fn answer_then_edit(stored: &mut super::f5::Stored, query: Option<&str>, name: &str) -> Response {
+    let answer = if query.is_some_and(|q| q.contains("response_format=2")) {
+        super::f5::replace_form(stored)
+    } else {
+        super::f5::read_form(name, stored)
+    };
+    if let Some(d) = stored
+        .object
+        .pointer_mut("/spec/ethernet_interface/dhcp_server")
+        .and_then(Value::as_object_mut)
+    {
+        let map = d.entry("fixed_ip_map").or_insert_with(|| json!({}));
+        if let Some(m) = map.as_object_mut() {
+            m.insert("02:ee:ee:ee:ee:ee".into(), json!("0.0.0.0"));
+        }
+        stored.version += 1;
+    }
+    ok_json(answer)
 }

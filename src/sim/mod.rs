@@ -92,6 +92,9 @@ pub struct Faults {
     /// The next PUT of an F5 XC `network_interface` finds it written by someone else just
     /// before (its version moved on), as a racing edit would: the PUT is refused with 409.
     pub race_put: bool,
+    /// After the Nth GET of an F5 XC `network_interface` (counted from 1), its DHCP server
+    /// gains a reservation, as an edit made by someone else between two reads would.
+    pub edit_after_read: Option<u64>,
 }
 
 /// What the fault dice decided for one request, before any processing.
@@ -169,6 +172,8 @@ pub(crate) struct Inner {
     pub devices: BTreeMap<String, state::DeviceSim>,
     pub journal: Vec<JournalEntry>,
     pub writes: u64,
+    /// Reads of F5 XC `network_interface` objects so far.
+    pub iface_reads: u64,
     pub rng: fastrand::Rng,
     pub token_seq: u64,
     /// Per-device credentials that replace the defaults (`sim://` devices naming their own).
@@ -337,6 +342,7 @@ impl Sim {
                 devices,
                 journal: Vec::new(),
                 writes: 0,
+                iface_reads: 0,
                 rng,
                 token_seq: 0,
                 creds: BTreeMap::new(),
