@@ -187,3 +187,40 @@ fn a_good_plan_runs_exactly_its_calls() {
         .collect();
     assert_eq!(sent, want);
 }
+
+#[test]
+fn a_device_that_failed_at_planning_is_not_applied_from_the_saved_plan() {
+    let sim = TestSim::fleet(2);
+    sim.seed("a", common::scenario_seed());
+    let url = sim.url("a");
+    let repo = Repo::ios(
+        &[("a", &url), ("gone", "http://127.0.0.1:1")],
+        "  retries: 0\n",
+    );
+    repo.desired("a", common::SCENARIO_DESIRED);
+    repo.desired("gone", common::SCENARIO_DESIRED);
+    let plan = repo.file("plan.json");
+    let p = run(&["plan", "--out", plan.to_str().unwrap()], repo.path());
+    assert_eq!(p.code, 1, "{}", p.stderr);
+    assert!(
+        plan.exists(),
+        "the plan is saved with the failed device's error in it"
+    );
+    let a = run(
+        &["apply", "--yes", "--plan", plan.to_str().unwrap()],
+        repo.path(),
+    );
+    assert_eq!(a.code, 1, "{}{}", a.stdout, a.stderr);
+    assert!(
+        a.stdout
+            .contains("a: 7 done, 0 failed, 0 skipped; converged"),
+        "{}",
+        a.stdout
+    );
+    assert!(
+        a.stdout
+            .contains("could not be planned when the plan was saved"),
+        "{}",
+        a.stdout
+    );
+}

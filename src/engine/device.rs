@@ -254,11 +254,13 @@ impl Device for IosXeDevice {
         match &saved.desired {
             Some(d) => Box::pin(self.plan_inner(mode, d)),
             None => Box::pin(async move {
-                DevicePlan::failed(
-                    &self.name,
-                    Platform::IosXe,
-                    "the saved plan has no desired state".into(),
-                )
+                let why = if saved.error.is_some() {
+                    "the device could not be planned when the plan was saved (the plan file \
+                     holds its error): nothing of it is applied; plan again"
+                } else {
+                    "the saved plan has no desired state; plan again"
+                };
+                DevicePlan::failed(&self.name, Platform::IosXe, why.into())
             }),
         }
     }
@@ -299,16 +301,18 @@ struct F5XcDevice {
 }
 
 impl F5XcDevice {
-    /// Reads the listed interfaces' DHCP servers.
+    /// Reads the listed interfaces' DHCP servers, all at once (one GET each).
     async fn read_interfaces(
         &self,
         names: impl Iterator<Item = &String>,
     ) -> Result<F5Live, DeviceError> {
-        let mut live = F5Live::new();
-        for name in names {
-            live.insert(name.clone(), self.client.interface(name).await?.dhcp);
-        }
-        Ok(live)
+        let reads = names.map(|name| async move {
+            let form = self.client.interface(name).await?;
+            Ok::<_, DeviceError>((name.clone(), form.dhcp))
+        });
+        futures::future::try_join_all(reads)
+            .await
+            .map(|all| all.into_iter().collect())
     }
 
     async fn plan_inner(
@@ -460,12 +464,19 @@ impl Device for F5XcDevice {
             force,
             drift: false,
         };
-        // a saved plan carries the interfaces it was made for
-        let want = saved
-            .interfaces_desired
-            .as_ref()
-            .or(self.desired.interfaces.as_ref());
-        Box::pin(self.plan_inner(mode, want))
+        if saved.error.is_some() {
+            return Box::pin(async move {
+                DevicePlan::failed(
+                    &self.name,
+                    Platform::F5Xc,
+                    "the device could not be planned when the plan was saved (the plan file \
+                     holds its error): nothing of it is applied; plan again"
+                        .into(),
+                )
+            });
+        }
+        // a saved plan carries the interfaces it was made for (none: nothing to write)
+        Box::pin(self.plan_inner(mode, saved.interfaces_desired.as_ref()))
     }
     fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
         Box::pin(async move {
