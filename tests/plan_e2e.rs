@@ -394,3 +394,41 @@ fn missing_credentials_env_is_reported_and_nothing_is_sent() {
     );
     assert!(sim.handle.sim.journal().is_empty());
 }
+
+#[test]
+fn a_new_pool_overlapping_a_pool_left_in_place_is_refused_at_plan_time() {
+    let sim = TestSim::fleet(1);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "legacy", "dynamic": {"address-range": "10.5.0.0/24"}}]}),
+    );
+    let repo = Repo::new(&format!(
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    prune: false\n    auth: {{ \
+         username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
+        sim.url("r1")
+    ));
+    repo.desired(
+        "r1",
+        "pools:\n  new:\n    dynamic: { address-range: 10.5.0.0/25 }\n",
+    );
+    let p = run(&["plan"], repo.path());
+    assert_eq!(p.code, 1, "{}{}", p.stdout, p.stderr);
+    assert!(
+        common::folded(&p.stdout).contains(
+            "pool `new` (10.5.0.0/25) overlaps pool `legacy` (10.5.0.0/24) on the device"
+        ),
+        "{}",
+        p.stdout
+    );
+    sim.clear_journal();
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 1, "{}{}", a.stdout, a.stderr);
+    assert!(sim.writes("r1").is_empty(), "nothing written");
+    // a pool elsewhere is fine, and `legacy` stays
+    repo.desired(
+        "r1",
+        "pools:\n  new:\n    dynamic: { address-range: 10.6.0.0/25 }\n",
+    );
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+}

@@ -504,6 +504,11 @@ pub fn plan_ios_xe(
         return plan;
     }
     let mut d = diff::diff(desired, live, policy.prune);
+    if let Some(why) = overlaps_unmanaged(&d, desired, live) {
+        let mut plan = DevicePlan::failed(device, Platform::IosXe, why);
+        plan.unmanaged = d.unmanaged;
+        return plan;
+    }
     let operations = order::operations(desired, live, &mut d);
     let safety = safety::judge(&d.changes, desired, live, policy);
     DevicePlan {
@@ -526,6 +531,35 @@ pub fn plan_ios_xe(
         interfaces_live: None,
         interfaces_desired: None,
     }
+}
+
+/// A pool to be written whose network overlaps a pool the file does not declare and
+/// `prune: false` leaves on the device: the device would refuse the write (409), so the plan
+/// says so now instead.
+fn overlaps_unmanaged(d: &diff::Diff, desired: &DeviceConfig, live: &LiveConfig) -> Option<String> {
+    let pools = desired.pools.as_ref()?;
+    for c in d.changes.iter().filter(|c| c.action != Action::Delete) {
+        let Some(name) = c.resource.pool_name() else {
+            continue;
+        };
+        let Some(net) = pools.get(name).and_then(|p| p.kind.network()) else {
+            continue;
+        };
+        for other in &d.unmanaged {
+            let Some(theirs) = live.pools.get(other).and_then(|p| p.kind.network()) else {
+                continue;
+            };
+            if net.contains(&theirs.network()) || theirs.contains(&net.network()) {
+                return Some(format!(
+                    "pool `{name}` ({net}) overlaps pool `{other}` ({theirs}) on the device, \
+                     which the desired file does not declare and `prune: false` leaves in place: \
+                     the device would refuse the write. Declare `{other}`, remove it from the \
+                     device, or move `{name}`"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Protected pools that neither the desired file nor the device has: a typo protects nothing.
