@@ -24,8 +24,9 @@ pub struct IosXeDesired {
 pub enum Desired {
     IosXe(Arc<IosXeDesired>),
     F5Xc(Arc<crate::model::f5::F5Desired>),
-    /// The device's file has this many errors: the device fails alone, the others run.
-    Invalid(usize),
+    /// The device cannot be planned, and why (its file has errors, or a profile it uses
+    /// does): the device fails alone, the others run.
+    Invalid(String),
 }
 
 /// A repository: its inventory (settings; its `devices` moved into `devices` here) and each
@@ -43,8 +44,9 @@ pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
     (repo.filter(|_| !diags.has_errors()), diags)
 }
 
-/// `load_repo`, where a device whose desired file has errors is kept as `Desired::Invalid`
-/// (it fails alone); only errors outside the devices' own files (the inventory) give `None`.
+/// `load_repo`, where a device whose desired file has errors, or which uses a profile with
+/// errors, is kept as `Desired::Invalid` (it fails alone); only other errors of the inventory
+/// give `None`.
 pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
     let mut diags = Diags::default();
     let Some(mut inventory) = inventory::load(root, &mut diags) else {
@@ -57,10 +59,28 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
     // profile -> the first pool that uses it, and its file
     let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut fleet = Fleet::default();
+    // errors that make one device (or nothing) fail, not the whole run
+    let mut excused = 0usize;
+    let invalid = |dev: &DeviceEntry, errors: usize| {
+        Desired::Invalid(format!(
+            "its desired file {} is invalid ({errors} error(s), shown above; `dhcpform validate` \
+             lists them)",
+            dev.desired_display
+        ))
+    };
+    let broken: Vec<&String> = inventory
+        .profiles
+        .iter()
+        .filter(|(_, p)| p.diags.iter().any(Diag::is_error))
+        .map(|(n, _)| n)
+        .collect();
+    let broken: std::collections::BTreeSet<String> = broken.into_iter().cloned().collect();
     for dev in entries {
         if !dev.desired.is_file() {
             // already reported by the inventory, as one error
-            devices.push((dev, Desired::Invalid(1)));
+            excused += 1;
+            let why = invalid(&dev, 1);
+            devices.push((dev, why));
             continue;
         }
         let before = diags.errors();
@@ -68,16 +88,22 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
             Ok(f) => f,
             Err(d) => {
                 diags.push(d);
-                devices.push((dev, Desired::Invalid(1)));
+                excused += 1;
+                let why = invalid(&dev, 1);
+                devices.push((dev, why));
                 continue;
             }
         };
+        let mut uses_broken = None;
         let desired = match dev.platform {
             Platform::IosXe => {
                 ios_xe::load_with(&file, &mut diags, &inventory.profiles).map(|lowered| {
                     for (pool, profile) in &lowered.profile_uses {
                         uses.entry(profile.clone())
                             .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
+                        if uses_broken.is_none() && broken.contains(profile) {
+                            uses_broken = Some((pool.clone(), profile.clone()));
+                        }
                     }
                     check_ios_xe(&file, &lowered, &mut diags);
                     fleet.add(devices.len(), &lowered);
@@ -93,26 +119,28 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
             Platform::F5Xc => f5_xc::load(&file, &mut diags).map(|e| Desired::F5Xc(Arc::new(e))),
         };
         let errors = diags.errors() - before;
-        match desired {
-            Some(d) if errors == 0 => devices.push((dev, d)),
-            _ => devices.push((dev, Desired::Invalid(errors.max(1)))),
-        }
+        excused += errors;
+        let desired = match (desired, uses_broken) {
+            (Some(d), None) if errors == 0 => d,
+            (_, Some((pool, profile))) if errors == 0 => Desired::Invalid(format!(
+                "pool `{pool}` uses profile `{profile}`, whose values in dhcpform.yaml are \
+                 invalid (shown above)"
+            )),
+            _ => invalid(&dev, errors.max(1)),
+        };
+        devices.push((dev, desired));
     }
+    // a broken profile fails the devices using it (above), not the run
+    let before = diags.errors();
     report_profiles(&mut inventory, &uses, &mut diags);
+    excused += diags.errors() - before;
     report_orphans(&inventory.root, &claimed, &mut diags);
     fleet.check(&devices, &mut diags);
     // errors first, then warnings; each by file and place
     diags
         .0
         .sort_by_key(|d| (!d.is_error(), d.source.name().to_string(), d.span.offset()));
-    let in_devices: usize = devices
-        .iter()
-        .map(|(_, d)| match d {
-            Desired::Invalid(n) => *n,
-            _ => 0,
-        })
-        .sum();
-    let repo = (diags.errors() <= in_devices).then_some(Repo { inventory, devices });
+    let repo = (diags.errors() <= excused).then_some(Repo { inventory, devices });
     (repo, diags)
 }
 

@@ -392,3 +392,47 @@ fn without_a_terminal_progress_is_plain_lines_on_stderr() {
     let quiet = run(&["plan"], repo.path());
     assert!(!quiet.stderr.contains("progress:"), "{}", quiet.stderr);
 }
+
+#[test]
+fn a_broken_profile_fails_only_the_devices_using_it() {
+    let sim = TestSim::fleet(2);
+    for n in ["a", "b"] {
+        sim.seed(n, common::scenario_seed());
+    }
+    let mut inv = String::from("profiles:\n  corp:\n    lease-duration: 99x\ndevices:\n");
+    for n in ["a", "b"] {
+        inv.push_str(&format!(
+            "  {n}:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: \
+             DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
+            sim.url(n)
+        ));
+    }
+    let repo = Repo::new(&inv);
+    repo.desired(
+        "a",
+        "pools:\n  staff:\n    profile: corp\n    dynamic: { address-range: 10.0.0.0/24 }\n",
+    );
+    repo.desired("b", common::SCENARIO_DESIRED);
+    let r = run(&["plan"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("99x"),
+        "the profile's error is shown: {}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("a: failed\n  error: pool `staff` uses profile `corp`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("b: 1 to create, 3 to update, 1 to delete"),
+        "{}",
+        r.stdout
+    );
+    assert!(sim.journal("a").is_empty(), "a was not contacted");
+    // validate still fails the repository
+    assert_eq!(run(&["validate"], repo.path()).code, 1);
+}

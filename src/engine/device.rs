@@ -88,13 +88,9 @@ pub fn bind(
     safety: Safety,
 ) -> Result<Box<dyn Device>, DeviceError> {
     match (client, desired) {
-        (_, Desired::Invalid(errors)) => Err(DeviceError::Setup {
+        (_, Desired::Invalid(why)) => Err(DeviceError::Setup {
             device: entry.name.clone(),
-            message: format!(
-                "its desired file {} is invalid ({errors} error(s), shown above; `dhcpform \
-                 validate` lists them): the device was not contacted",
-                entry.desired_display
-            ),
+            message: format!("{why}: the device was not contacted"),
         }),
         (Client::IosXe(client), Desired::IosXe(desired)) => Ok(Box::new(IosXeDevice {
             name: entry.name.clone(),
