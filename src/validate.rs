@@ -105,7 +105,9 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
                             uses_broken = Some((pool.clone(), profile.clone()));
                         }
                     }
+                    let start = diags.0.len();
                     check_ios_xe(&file, &lowered, &mut diags);
+                    name_profiles(&lowered, &dev.desired_display, &mut diags.0[start..]);
                     fleet.add(devices.len(), &lowered);
                     check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
@@ -142,6 +144,28 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
         .sort_by_key(|d| (!d.is_error(), d.source.name().to_string(), d.span.offset()));
     let repo = (diags.errors() <= excused).then_some(Repo { inventory, devices });
     (repo, diags)
+}
+
+/// A diagnostic about a value a pool took from a profile points at the profile's line in the
+/// inventory; its help says which profile and which pool of which file.
+fn name_profiles(l: &Lowered, file: &str, new: &mut [Diag]) {
+    for d in new {
+        let Some(path) = l.foreign.iter().find_map(|(path, (f, span))| {
+            (f.text.name() == d.file_name() && *span == d.span).then_some(path)
+        }) else {
+            continue;
+        };
+        let pool = path.split('/').nth(1).unwrap_or_default();
+        let Some((_, profile)) = l.profile_uses.iter().find(|(p, _)| p == pool) else {
+            continue;
+        };
+        let note =
+            format!("the value comes from profile `{profile}`, used by pool `{pool}` of {file}");
+        d.help = Some(match d.help.take() {
+            Some(h) => format!("{h}; {note}"),
+            None => note,
+        });
+    }
 }
 
 fn span(spans: &Spans, path: &str) -> SourceSpan {

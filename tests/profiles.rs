@@ -227,6 +227,10 @@ fn diagnostics_point_at_the_file_each_value_came_from() {
         "{e}"
     );
     assert!(e.contains("/dhcpform.yaml:7:25]"), "{}", r.stderr);
+    assert!(
+        e.contains("the value comes from profile `corp`, used by pool `guests` of devices/r1.yaml"),
+        "{e}"
+    );
     assert!(e.contains("invalid: 3 error(s)"), "{e}");
 }
 
