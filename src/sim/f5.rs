@@ -102,6 +102,36 @@ pub fn read_form(name: &str, s: &Stored) -> Value {
     })
 }
 
+/// A GET's answer: the replace form for `response_format=2` (or its enum name), else the
+/// READ form.
+pub fn answer(s: &Stored, name: &str, query: Option<&str>) -> Value {
+    let format = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("response_format="))
+        .unwrap_or("");
+    match format {
+        "2" | "GET_RSP_FORMAT_FOR_REPLACE" => replace_form(s),
+        _ => read_form(name, s),
+    }
+}
+
+/// Someone else's edit of the DHCP server (fault `edit_after_read`): a reservation added and
+/// the version moved on.
+pub fn edit_elsewhere(s: &mut Stored) {
+    if let Some(d) = s
+        .object
+        .pointer_mut("/spec/ethernet_interface/dhcp_server")
+        .and_then(Value::as_object_mut)
+    {
+        let map = d.entry("fixed_ip_map").or_insert_with(|| json!({}));
+        if let Some(m) = map.as_object_mut() {
+            m.insert("02:ee:ee:ee:ee:ee".into(), json!("0.0.0.0"));
+        }
+        s.version += 1;
+    }
+}
+
 fn set(v: &Value, k: &str) -> bool {
     v.get(k).is_some_and(|x| !x.is_null())
 }

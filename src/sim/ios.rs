@@ -28,14 +28,6 @@ fn ok_json(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
 
-fn f5_error(status: StatusCode, code: u32, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "code": code, "details": [], "message": message })),
-    )
-        .into_response()
-}
-
 /// One request below `/api`, as the dispatcher sees it.
 pub(crate) struct Request<'a> {
     pub method: &'a Method,
@@ -181,7 +173,7 @@ impl Inner {
 
     /// `/api/config/namespaces/{ns}/network_interfaces[/{name}]`.
     fn f5_config(&mut self, req: &Request) -> Response {
-        use super::f5::{grpc, read_form, replace_form};
+        use super::f5::grpc;
         if !self.f5_authorized(req.device, req.headers) {
             return grpc(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
         }
@@ -225,21 +217,12 @@ impl Inner {
         };
         match *req.method {
             Method::GET => {
+                let answer = super::f5::answer(stored, name, req.query);
                 if edit {
-                    let answer = answer_then_edit(stored, req.query, name);
+                    super::f5::edit_elsewhere(stored);
                     self.persist(req.device);
-                    return answer;
                 }
-                let format = req
-                    .query
-                    .unwrap_or("")
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("response_format="))
-                    .unwrap_or("");
-                match format {
-                    "2" | "GET_RSP_FORMAT_FOR_REPLACE" => ok_json(replace_form(stored)),
-                    _ => ok_json(read_form(name, stored)),
-                }
+                ok_json(answer)
             }
             Method::PUT => {
                 if race {
@@ -316,19 +299,13 @@ impl Inner {
             "dhcp_leases",
         ] = rest
         else {
-            return f5_error(StatusCode::NOT_FOUND, 5, "resource not found");
+            return super::f5::grpc(StatusCode::NOT_FOUND, 5, "resource not found");
         };
-        let token = self
-            .creds
-            .get(device)
-            .and_then(|c| c.api_token.clone())
-            .unwrap_or_else(|| self.opts.api_token.clone());
-        let want = format!("APIToken {token}");
-        if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(want.as_str()) {
-            return f5_error(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
+        if !self.f5_authorized(device, headers) {
+            return super::f5::grpc(StatusCode::UNAUTHORIZED, 16, "unauthenticated");
         }
         if *method != Method::GET {
-            return f5_error(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed");
+            return super::f5::grpc(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed");
         }
         let dev = match self.device(device) {
             Ok(d) => d,
@@ -336,7 +313,7 @@ impl Inner {
         };
         match dev.f5.get(&format!("{ns}/{site}")) {
             Some(s) => ok_json(serde_json::to_value(s).unwrap_or(Value::Null)),
-            None => f5_error(
+            None => super::f5::grpc(
                 StatusCode::NOT_FOUND,
                 5,
                 &format!("site {site} not found in namespace {ns}"),
@@ -562,26 +539,4 @@ fn with_none(mut v: Value, q: &Quirks) -> Value {
         }
     }
     v
-}
-
-/// The replace form as it is now, then a change of its DHCP server (a reservation added and the
-/// version moved on), as someone else's edit right after this read.
-fn answer_then_edit(stored: &mut super::f5::Stored, query: Option<&str>, name: &str) -> Response {
-    let answer = if query.is_some_and(|q| q.contains("response_format=2")) {
-        super::f5::replace_form(stored)
-    } else {
-        super::f5::read_form(name, stored)
-    };
-    if let Some(d) = stored
-        .object
-        .pointer_mut("/spec/ethernet_interface/dhcp_server")
-        .and_then(Value::as_object_mut)
-    {
-        let map = d.entry("fixed_ip_map").or_insert_with(|| json!({}));
-        if let Some(m) = map.as_object_mut() {
-            m.insert("02:ee:ee:ee:ee:ee".into(), json!("0.0.0.0"));
-        }
-        stored.version += 1;
-    }
-    ok_json(answer)
 }
