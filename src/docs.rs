@@ -56,29 +56,26 @@ fn walk(cmd: &Command, prefix: &str, out: &mut Vec<(String, Command)>) {
     }
 }
 
+/// The name an argument's value is shown by (`GLOB`, `DIR`...).
+fn value_name(a: &Arg) -> String {
+    a.get_value_names()
+        .and_then(|v| v.first())
+        .map_or(a.get_id().as_str().to_uppercase(), |v| v.to_string())
+}
+
 fn arg_line(a: &Arg) -> String {
     let mut head = match (a.get_short(), a.get_long()) {
         (Some(s), Some(l)) => format!("`-{s}`, `--{l}`"),
         (None, Some(l)) => format!("`--{l}`"),
         (Some(s), None) => format!("`-{s}`"),
-        (None, None) => {
-            let v = a
-                .get_value_names()
-                .and_then(|v| v.first())
-                .map_or(a.get_id().as_str().to_uppercase(), |v| v.to_string());
-            format!("`{v}`")
-        }
+        (None, None) => format!("`{}`", value_name(a)),
     };
     let takes_value = !matches!(
         a.get_action(),
         ArgAction::SetTrue | ArgAction::SetFalse | ArgAction::Count | ArgAction::Help
     ) && a.get_long().is_some();
     if takes_value {
-        let v = a
-            .get_value_names()
-            .and_then(|v| v.first())
-            .map_or(a.get_id().as_str().to_uppercase(), |v| v.to_string());
-        head.push_str(&format!(" `{v}`"));
+        head.push_str(&format!(" `{}`", value_name(a)));
     }
     let help = a
         .get_long_help()
@@ -103,7 +100,7 @@ fn arg_line(a: &Arg) -> String {
         .iter()
         .map(|d| d.to_string_lossy().to_string())
         .collect();
-    if !defaults.is_empty() && takes_value || (!defaults.is_empty() && a.get_long().is_none()) {
+    if !defaults.is_empty() && (takes_value || a.get_long().is_none()) {
         line.push_str(&format!(" Default: `{}`.", defaults.join(",")));
     }
     if a.is_required_set() {

@@ -68,13 +68,13 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
             dev.desired_display
         ))
     };
-    let broken: Vec<&String> = inventory
+    // profiles with errors: the devices using them fail
+    let broken: std::collections::BTreeSet<String> = inventory
         .profiles
         .iter()
         .filter(|(_, p)| p.diags.iter().any(Diag::is_error))
-        .map(|(n, _)| n)
+        .map(|(n, _)| n.clone())
         .collect();
-    let broken: std::collections::BTreeSet<String> = broken.into_iter().cloned().collect();
     for dev in entries {
         if !dev.desired.is_file() {
             // already reported by the inventory, as one error

@@ -37,17 +37,13 @@ fn out(repo: &Repo, name: &str) -> String {
 
 /// `dhcpform show FILE... ARGS` (the files come before the directory argument `run` adds).
 fn show(files: &[String], args: &[&str]) -> common::Run {
-    let o = dhcpform()
+    dhcpform()
         .arg("show")
         .args(files)
         .args(args)
         .output()
-        .unwrap();
-    common::Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
 #[test]

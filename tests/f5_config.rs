@@ -62,17 +62,13 @@ const DESIRED: &str = "interfaces:\n  eth1:\n    network: 192.168.10.0/24\n    p
     \"02:00:00:00:00:03\": 192.168.10.103\n      \"02:00:00:00:00:04\": 192.168.10.104\n";
 
 fn run(args: &[&str], dir: &std::path::Path) -> common::Run {
-    let o = dhcpform()
+    dhcpform()
         .env("XC_TOKEN", TOKEN)
         .args(args)
         .arg(dir)
         .output()
-        .unwrap();
-    common::Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
 /// A plain HTTP request to the emulated site (not dhcpform's client).

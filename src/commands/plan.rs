@@ -81,25 +81,31 @@ impl SavedPlan {
     }
 
     /// Moves the file into place (`keep`) or removes it.
-    fn close(mut self, keep: bool) -> Result<(), miette::Report> {
-        let stream = std::mem::replace(
-            &mut self.stream,
-            Stream::new(Format::Gitlab, Kind::Plan, Style::default()),
-        );
-        self.write(&stream.finish());
-        if let Err(e) = self.file.flush() {
-            self.failed.get_or_insert(e);
+    fn close(self, keep: bool) -> Result<(), miette::Report> {
+        let SavedPlan {
+            path,
+            tmp,
+            mut file,
+            stream,
+            mut failed,
+        } = self;
+        if failed.is_none()
+            && let Err(e) = file
+                .write_all(stream.finish().as_bytes())
+                .and_then(|()| file.flush())
+        {
+            failed = Some(e);
         }
         if !keep {
-            let _ = std::fs::remove_file(&self.tmp);
+            let _ = std::fs::remove_file(&tmp);
             return Ok(());
         }
-        if let Some(e) = self.failed {
-            let _ = std::fs::remove_file(&self.tmp);
-            return Err(miette::miette!("cannot write {}: {e}", self.path.display()));
+        if let Some(e) = failed {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(miette::miette!("cannot write {}: {e}", path.display()));
         }
-        std::fs::rename(&self.tmp, &self.path)
-            .map_err(|e| miette::miette!("cannot write {}: {e}", self.path.display()))
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
     }
 }
 

@@ -191,7 +191,7 @@ impl Builder {
         }
     }
 
-    pub fn finish(mut self, out: &mut dyn Write, s: &Summary) -> fmt::Result {
+    pub fn finish(self, out: &mut dyn Write, s: &Summary) -> fmt::Result {
         let mut text = format!(
             "{}\n## dhcpform {}\n\n**{}**\n\n",
             marker(self.kind),
@@ -201,52 +201,35 @@ impl Builder {
         let header = "| device | create | update | delete | failed checks | clients affected | \
                       status |\n|---|---:|---:|---:|---:|---:|---|\n";
         let mut notes = Vec::new();
-        let len = |only: bool| -> usize {
-            self.rows
-                .iter()
-                .filter(|(i, _)| *i || !only)
-                .map(|(_, r)| r.len())
-                .sum()
-        };
         text.push_str(header);
-        let fits = |n: usize| text.len() + n + NOTE_ROOM <= MAX_CHARS;
-        let only_changed = if fits(len(false)) {
-            false
-        } else if fits(len(true)) {
+        // every row; else only the rows of devices with something to say; else as many of
+        // those as fit
+        let room = MAX_CHARS.saturating_sub(text.len() + NOTE_ROOM);
+        let only_changed = self.rows.iter().map(|(_, r)| r.len()).sum::<usize>() > room;
+        let mut used = 0;
+        let shown: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|(i, _)| *i || !only_changed)
+            .map(|(_, r)| r.as_str())
+            .take_while(|r| {
+                used += r.len();
+                used <= room
+            })
+            .collect();
+        if only_changed && shown.len() == self.sections {
             notes.push(format!(
                 "the rows of {} device(s) without changes",
                 self.quiet_count
             ));
-            true
-        } else {
-            let room = MAX_CHARS.saturating_sub(text.len() + NOTE_ROOM);
-            let mut used = 0;
-            let shown = self
-                .rows
-                .iter()
-                .filter(|(i, _)| *i)
-                .take_while(|(_, r)| {
-                    used += r.len();
-                    used <= room
-                })
-                .count();
+        } else if only_changed {
             notes.push(format!(
                 "the rows of {} device(s) with changes and of {} without",
-                self.sections - shown,
+                self.sections - shown.len(),
                 self.quiet_count
             ));
-            let mut left = shown;
-            for (_, r) in self.rows.iter().filter(|(i, _)| *i) {
-                if left == 0 {
-                    break;
-                }
-                left -= 1;
-                text.push_str(r);
-            }
-            self.rows.clear();
-            true
-        };
-        for (_, r) in self.rows.iter().filter(|(i, _)| *i || !only_changed) {
+        }
+        for r in shown {
             text.push_str(r);
         }
         text.push('\n');

@@ -135,13 +135,18 @@ pub struct Run {
     pub stderr: String,
 }
 
-pub fn run(args: &[&str], dir: &Path) -> Run {
-    let out = dhcpform().args(args).arg(dir).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
+}
+
+pub fn run(args: &[&str], dir: &Path) -> Run {
+    dhcpform().args(args).arg(dir).output().unwrap().into()
 }
 
 /// dhcpform's IOS XE client for one emulated device, without retries.
