@@ -181,7 +181,7 @@ pub fn plan(
 /// A reservation removed or changed counts as a delete for `max-delete-percent`.
 fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
     let mut gates = Vec::new();
-    if total >= s.min_existing.max(1) && removed * 100 > total * usize::from(s.max_delete_percent) {
+    if total > 0 && total >= s.min_existing && safety::over(removed, s.max_delete_percent, total) {
         gates.push(Gate {
             gate: "max-delete-percent".into(),
             message: format!(

@@ -33,7 +33,7 @@ pub fn judge(
 }
 
 /// Whether `n` of `existing` is above `percent` %, in u128 (no overflow).
-fn over(n: usize, percent: u8, existing: usize) -> bool {
+pub(super) fn over(n: usize, percent: u8, existing: usize) -> bool {
     (n as u128) * 100 > u128::from(percent) * (existing as u128)
 }
 
