@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dhcpform::manifest::{Diags, SourceFile, ios_xe};
+use dhcpform::config::manifest::{Diags, SourceFile, ios_xe};
 use dhcpform::model::{
     AddrRange, DeviceConfig, LeaseDuration, LiveConfig, Pool, PoolKind, PoolOptions, Server,
 };
@@ -103,7 +103,7 @@ fn benches(c: &mut Criterion) {
     let policy = Policy {
         prune: true,
         protected: &[],
-        safety: dhcpform::inventory::Settings::default().safety,
+        safety: dhcpform::config::inventory::Settings::default().safety,
         force: true,
     };
     c.bench_function(
@@ -135,7 +135,7 @@ fn benches(c: &mut Criterion) {
                 );
                 let mut diags = Diags::default();
                 let lowered = ios_xe::load(&file, &mut diags).unwrap();
-                dhcpform::validate::check_ios_xe(&file, &lowered, &mut diags);
+                dhcpform::config::validate::check_ios_xe(&file, &lowered, &mut diags);
                 black_box(diags.0.len())
             })
         },

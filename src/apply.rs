@@ -2,11 +2,11 @@
 //! before each replace-whole-list PUT, stops at the first failure, reads back unanswered POSTs,
 //! and checks convergence with a final read. The report says what was done, failed and skipped.
 
-use crate::device::http::DeviceError;
-use crate::device::ios_xe::IosXe;
 use crate::model::{DeviceConfig, Server};
 use crate::plan::order::SERVER_PATH;
 use crate::plan::{DevicePlan, Method, Operation};
+use crate::platform::http::DeviceError;
+use crate::platform::ios_xe_rest::IosXe;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -121,7 +121,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             let intended = op
                 .body
                 .as_ref()
-                .and_then(|b| crate::device::ios_xe::wire::parse_pool(b).ok());
+                .and_then(|b| crate::platform::ios_xe_rest::wire::parse_pool(b).ok());
             let Some((name, pool)) = intended else {
                 return Err(failed(op, &e));
             };
@@ -261,7 +261,7 @@ pub fn what_changed(
 /// swapped, at the version read (a racing write is refused by the API with 409: reported,
 /// nothing overwritten, nothing more sent). Then the interfaces are read once more.
 pub async fn execute_f5(
-    client: &crate::device::f5_xc::F5Xc,
+    client: &crate::platform::f5_xc::client::F5Xc,
     plan: &DevicePlan,
     desired: &std::collections::BTreeMap<String, crate::model::f5::F5DhcpServer>,
     stop: &Stop,
@@ -303,7 +303,7 @@ pub async fn execute_f5(
             break;
         }
         let body = op.body.clone().unwrap_or(serde_json::Value::Null);
-        let result = match crate::device::f5_config::with_dhcp(&form.form, &body) {
+        let result = match crate::platform::f5_xc::config::with_dhcp(&form.form, &body) {
             Ok(object) => client
                 .put_interface(name, &object, &form.resource_version)
                 .await

@@ -6,14 +6,11 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
-pub mod device;
-pub mod docs;
+pub mod config;
 pub mod engine;
-pub mod inventory;
-pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod platform;
 pub mod render;
 pub mod schema;
 pub mod sim;
-pub mod validate;

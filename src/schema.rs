@@ -4,9 +4,9 @@ use crate::cli::SchemaKind;
 
 pub fn json(kind: SchemaKind) -> String {
     let schema = match kind {
-        SchemaKind::Inventory => schemars::schema_for!(crate::inventory::InventoryFile),
-        SchemaKind::IosXe => schemars::schema_for!(crate::manifest::ios_xe::IosXeFile),
-        SchemaKind::F5Xc => schemars::schema_for!(crate::manifest::f5_xc::F5XcFile),
+        SchemaKind::Inventory => schemars::schema_for!(crate::config::inventory::InventoryFile),
+        SchemaKind::IosXe => schemars::schema_for!(crate::config::manifest::ios_xe::IosXeFile),
+        SchemaKind::F5Xc => schemars::schema_for!(crate::config::manifest::f5_xc::F5XcFile),
         SchemaKind::Plan => schemars::schema_for!(crate::plan::PlanFile),
     };
     serde_json::to_string_pretty(&schema).unwrap_or_default()

@@ -474,18 +474,18 @@ fn global_put_is_not_sent_over_a_concurrent_edit() {
     sim.rt.block_on(async {
         let live = client.read().await.unwrap();
         let lowered = {
-            let mut d = dhcpform::manifest::Diags::default();
-            let f = dhcpform::manifest::SourceFile::new(
+            let mut d = dhcpform::config::manifest::Diags::default();
+            let f = dhcpform::config::manifest::SourceFile::new(
                 "r1.yaml",
                 std::path::Path::new("r1.yaml"),
                 DESIRED,
             );
-            dhcpform::manifest::ios_xe::load(&f, &mut d).unwrap()
+            dhcpform::config::manifest::ios_xe::load(&f, &mut d).unwrap()
         };
         let policy = dhcpform::plan::Policy {
             prune: true,
             protected: &[],
-            safety: dhcpform::inventory::Settings::default().safety,
+            safety: dhcpform::config::inventory::Settings::default().safety,
             force: false,
         };
         let plan = dhcpform::plan::plan_ios_xe("r1", &lowered.config, &live, &policy);
@@ -499,7 +499,7 @@ fn global_put_is_not_sent_over_a_concurrent_edit() {
             .call(
                 reqwest::Method::PUT,
                 "/api/v1/dhcp",
-                Some(&dhcpform::device::ios_xe::wire::server_body(&edited)),
+                Some(&dhcpform::platform::ios_xe_rest::wire::server_body(&edited)),
             )
             .await
             .unwrap();
@@ -546,7 +546,7 @@ fn an_expired_token_is_renewed_once() {
     assert_eq!(tokens, 2, "{j:?}");
     assert!(j.contains(&("GET /api/v1/dhcp".to_string(), 401)));
     // wrong credentials: the 401 of the token service is not retried forever
-    use dhcpform::device::http::{Http, Secret, TlsOptions};
+    use dhcpform::platform::http::{Http, Secret, TlsOptions};
     let http = Http::new(
         std::time::Duration::from_secs(5),
         0,
@@ -554,8 +554,12 @@ fn an_expired_token_is_renewed_once() {
         None,
     )
     .unwrap();
-    let bad =
-        dhcpform::device::ios_xe::IosXe::new(http, &sim.url("r1"), "admin", Secret::new("nope"));
+    let bad = dhcpform::platform::ios_xe_rest::IosXe::new(
+        http,
+        &sim.url("r1"),
+        "admin",
+        Secret::new("nope"),
+    );
     let e = sim.rt.block_on(bad.read()).unwrap_err();
     assert_eq!(e.status(), Some(401));
     assert!(e.to_string().contains("invalid credentials"));

@@ -211,8 +211,10 @@ fn big_markdown(n: usize) -> String {
     use dhcpform::render::stream::{Format, render};
     let big: Vec<DevicePlan> = (0..n)
         .map(|i| {
-            let mut d =
-                DevicePlan::empty(&format!("dev-{i:04}"), dhcpform::inventory::Platform::IosXe);
+            let mut d = DevicePlan::empty(
+                &format!("dev-{i:04}"),
+                dhcpform::config::inventory::Platform::IosXe,
+            );
             d.changes = (0..5)
                 .map(|k| Change {
                     resource: dhcpform::plan::Resource::Pool(format!("pool-{k}")),

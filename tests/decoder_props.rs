@@ -3,9 +3,9 @@
 //! the inputs reach deep into the decoders.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use dhcpform::device::f5_xc::parse_leases;
-use dhcpform::device::ios_xe::client::{parse_binding, recognise};
-use dhcpform::device::ios_xe::wire;
+use dhcpform::platform::f5_xc::client::parse_leases;
+use dhcpform::platform::ios_xe_rest::client::{parse_binding, recognise};
+use dhcpform::platform::ios_xe_rest::wire;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -138,14 +138,14 @@ proptest! {
 
     #[test]
     fn the_lenient_json_reader_never_panics(text in ".{0,200}") {
-        let _ = wire::parse_json_lenient(&text);
+        let _ = dhcpform::platform::lenient::parse_json_lenient(&text);
     }
 
     #[test]
     fn the_lenient_json_reader_never_panics_on_json_like_text(v in json(), cut in 0usize..400) {
         let text = v.to_string();
         let cut = (0..=cut.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
-        let _ = wire::parse_json_lenient(&text[..cut]);
-        let _ = wire::parse_json_lenient(&text.replace(',', "").replace('}', ",}"));
+        let _ = dhcpform::platform::lenient::parse_json_lenient(&text[..cut]);
+        let _ = dhcpform::platform::lenient::parse_json_lenient(&text.replace(',', "").replace('}', ",}"));
     }
 }

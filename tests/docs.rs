@@ -21,7 +21,7 @@ fn check(rel: &str, want: &[u8]) {
 
 #[test]
 fn the_reference_is_current() {
-    let text = dhcpform::docs::reference();
+    let text = dhcpform::cli::docs::reference();
     // every command and every flag is in it
     for needle in [
         "## dhcpform-show",
@@ -39,7 +39,7 @@ fn the_reference_is_current() {
 
 #[test]
 fn the_man_pages_are_current() {
-    let pages = dhcpform::docs::man_pages();
+    let pages = dhcpform::cli::docs::man_pages();
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
     for want in [
         "dhcpform.1",

@@ -5,12 +5,12 @@
 
 mod common;
 use common::TestSim;
-use dhcpform::device::ios_xe::wire;
 use dhcpform::model::{
     AddrRange, DeviceConfig, InterfaceName, LeaseDuration, LiveConfig, Mac, Pool, PoolKind,
     PoolOptions, Server,
 };
 use dhcpform::plan::{Action, Policy, plan_ios_xe};
+use dhcpform::platform::ios_xe_rest::wire;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -200,7 +200,7 @@ proptest! {
         prop_assume!(end_nets.iter().enumerate()
             .all(|(i, a)| end_nets[i + 1..].iter().all(|b| !overlaps(*a, *b))));
         let policy = Policy { prune, protected: &[],
-            safety: dhcpform::inventory::Settings::default().safety, force: true };
+            safety: dhcpform::config::inventory::Settings::default().safety, force: true };
         let plan = plan_ios_xe("p", &desired, &live, &policy);
 
         // minimal writes: one per changed pool (two per replacement), at most two global PUTs
@@ -271,11 +271,11 @@ proptest! {
             }
         }
         let config = DeviceConfig { server: Some(server), pools: Some(pools) };
-        let text = dhcpform::manifest::ios_xe::render(&config, "# test\n");
-        let file = dhcpform::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
+        let text = dhcpform::config::manifest::ios_xe::render(&config, "# test\n");
+        let file = dhcpform::config::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
             &text);
-        let mut diags = dhcpform::manifest::Diags::default();
-        let lowered = dhcpform::manifest::ios_xe::load(&file, &mut diags);
+        let mut diags = dhcpform::config::manifest::Diags::default();
+        let lowered = dhcpform::config::manifest::ios_xe::load(&file, &mut diags);
         prop_assert!(!diags.has_errors(), "{:?}\n{}", diags, text);
         prop_assert_eq!(lowered.unwrap().config, config);
     }

@@ -5,9 +5,9 @@
 
 mod common;
 use common::{Repo, run};
+use dhcpform::config::validate::{Desired, load_repo};
 use dhcpform::model::{LeaseDuration, LiveConfig};
 use dhcpform::plan::{Policy, plan_ios_xe};
-use dhcpform::validate::{Desired, load_repo};
 use proptest::prelude::*;
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -334,11 +334,11 @@ proptest! {
         (profile, file) in case()
     ) {
         let with = lowered(&profile, &file);
-        let expanded = dhcpform::manifest::ios_xe::render(&with, "");
+        let expanded = dhcpform::config::manifest::ios_xe::render(&with, "");
         let without = lowered("", &expanded);
         prop_assert_eq!(&with, &without);
         let policy = Policy { prune: true, protected: &[],
-            safety: dhcpform::inventory::Settings::default().safety, force: false };
+            safety: dhcpform::config::inventory::Settings::default().safety, force: false };
         let live = LiveConfig::default();
         let a = plan_ios_xe("r1", &with, &live, &policy);
         let b = plan_ios_xe("r1", &without, &live, &policy);

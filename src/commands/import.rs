@@ -49,14 +49,14 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
         ));
     }
     let platform = target.platform();
-    if profile.is_some() && platform != crate::inventory::Platform::IosXe {
+    if profile.is_some() && platform != crate::config::inventory::Platform::IosXe {
         return Err(miette::miette!(
             "--profile is for IOS XE pools; device {device} is {platform}"
         ));
     }
     let (kind, schema_name) = match platform {
-        crate::inventory::Platform::IosXe => (crate::cli::SchemaKind::IosXe, "ios-xe"),
-        crate::inventory::Platform::F5Xc => (crate::cli::SchemaKind::F5Xc, "f5-xc"),
+        crate::config::inventory::Platform::IosXe => (crate::cli::SchemaKind::IosXe, "ios-xe"),
+        crate::config::inventory::Platform::F5Xc => (crate::cli::SchemaKind::F5Xc, "f5-xc"),
     };
     let rt = super::runtime()?;
     let imported = rt.block_on(target.read()).map_err(miette::Report::new)?;
@@ -71,11 +71,11 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
     let text = match imported {
         crate::engine::device::Imported::IosXe(config) => {
-            crate::manifest::ios_xe::render_with(&config, &header, profile)
+            crate::config::manifest::ios_xe::render_with(&config, &header, profile)
         }
         crate::engine::device::Imported::F5Xc(ifaces) => {
             let mut text = header;
-            crate::manifest::f5_xc::render_interfaces(&mut text, &ifaces);
+            crate::config::manifest::f5_xc::render_interfaces(&mut text, &ifaces);
             text
         }
     };

@@ -61,7 +61,7 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
     };
     let engine = engine.only(a.device).map_err(miette::Report::new)?;
     // refused before asking: an F5 XC site's leases are read-only
-    if engine.platform_of(a.device) == Some(crate::inventory::Platform::F5Xc) {
+    if engine.platform_of(a.device) == Some(crate::config::inventory::Platform::F5Xc) {
         return Err(miette::Report::new(crate::engine::EngineError::Clear(
             crate::engine::ClearError::ReadOnly(a.device.to_string()),
         )));

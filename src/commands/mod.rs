@@ -11,19 +11,10 @@ pub mod schema;
 pub mod sim;
 pub mod validate;
 
+pub use crate::cli::exit::Exit;
 use crate::cli::{Cli, Command, Select};
 use crate::engine::{Options, Selection};
 pub use printer::Printer;
-
-/// Process exit codes (0 success, 1 error, 2 pending, 3 partial, 4 blocked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Error = 1,
-    Pending = 2,
-    Partial = 3,
-    Blocked = 4,
-}
 
 pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     let global = cli.global.clone();

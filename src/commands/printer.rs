@@ -3,8 +3,8 @@
 #![allow(clippy::print_stderr)]
 
 use crate::cli::{ColorChoice, Global};
-use crate::device::http::Logger;
-use crate::manifest::Diags;
+use crate::config::manifest::Diags;
+use crate::platform::http::Logger;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 

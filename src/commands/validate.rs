@@ -6,7 +6,7 @@ use crate::render::diagnostics;
 use std::path::Path;
 
 pub fn run(p: &Printer, dir: &Path, format: ValidateFormat) -> Result<Exit, miette::Report> {
-    let (repo, diags) = crate::validate::load_repo(dir);
+    let (repo, diags) = crate::config::validate::load_repo(dir);
     let diags = diags.under(dir);
     let (errors, warnings) = (diags.errors(), diags.warnings());
     let valid = repo.as_ref().is_some() && errors == 0;

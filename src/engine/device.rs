@@ -4,15 +4,15 @@
 
 use super::{LeaseRow, LeaseSet, Usage};
 use crate::apply::{DeviceReport, Stop};
-use crate::device::Client;
-use crate::device::f5_xc::F5Xc;
-use crate::device::http::DeviceError;
-use crate::device::ios_xe::IosXe;
-use crate::inventory::{DeviceEntry, Platform, Safety};
+use crate::config::inventory::{DeviceEntry, Platform, Safety};
+use crate::config::validate::{Desired, IosXeDesired};
 use crate::model::DeviceConfig;
 use crate::model::f5::{F5Desired, F5DhcpServer, F5Live};
 use crate::plan::{self, DevicePlan, Policy};
-use crate::validate::{Desired, IosXeDesired};
+use crate::platform::Client;
+use crate::platform::f5_xc::client::F5Xc;
+use crate::platform::http::DeviceError;
+use crate::platform::ios_xe_rest::IosXe;
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

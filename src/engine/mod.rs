@@ -14,13 +14,13 @@ pub use device::{Clear, ClearError, Cleared, Device, PlanMode};
 pub use select::{SelectError, Selection};
 
 use crate::apply::{DeviceReport, Stop};
-use crate::device::http::{DeviceError, HttpCache, Logger};
-use crate::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
-use crate::manifest::Diags;
+use crate::config::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
+use crate::config::manifest::Diags;
+use crate::config::validate::{Desired, Repo};
 use crate::model::DeviceConfig;
 use crate::plan::{DevicePlan, PlanFile};
+use crate::platform::http::{DeviceError, HttpCache, Logger};
 use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
-use crate::validate::{Desired, Repo};
 use futures::StreamExt;
 use serde::Serialize;
 use std::future::Future;
@@ -179,7 +179,7 @@ impl Engine {
     /// selection, only the inventory and the selected devices' files are reported and must be
     /// valid.
     pub fn load(dir: &Path, opts: Options) -> (Result<Engine, EngineError>, Diags) {
-        let (repo, mut diags) = crate::validate::load_repo_isolated(dir);
+        let (repo, mut diags) = crate::config::validate::load_repo_isolated(dir);
         let Some(repo) = repo else {
             let errors = diags.errors();
             return (Err(EngineError::Invalid { errors }), diags);
@@ -231,7 +231,7 @@ impl Engine {
                     .repo
                     .inventory
                     .root
-                    .join(crate::inventory::INVENTORY_FILE),
+                    .join(crate::config::inventory::INVENTORY_FILE),
             })?;
         self.selected = vec![i];
         Ok(self)
@@ -554,10 +554,10 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    fn client(&self, entry: &DeviceEntry) -> Result<crate::device::Client, DeviceError> {
+    fn client(&self, entry: &DeviceEntry) -> Result<crate::platform::Client, DeviceError> {
         let sim = self.sim;
         let base = move |name: &str| sim.map(|a| format!("http://{a}/devices/{name}"));
-        crate::device::connect(
+        crate::platform::connect(
             entry,
             &self.repo.inventory.settings,
             &base,
@@ -804,14 +804,14 @@ impl ImportTarget {
         log: Option<Logger>,
     ) -> (Result<ImportTarget, EngineError>, Diags) {
         let mut diags = Diags::default();
-        let inventory = crate::inventory::load(dir, &mut diags);
+        let inventory = crate::config::inventory::load(dir, &mut diags);
         let entry = inventory
             .as_ref()
             .and_then(|i| i.devices.iter().find(|d| d.name == device).cloned());
         let (Some(inventory), Some(entry)) = (inventory, entry) else {
             let err = EngineError::UnknownDevice {
                 device: device.into(),
-                inventory: dir.join(crate::inventory::INVENTORY_FILE),
+                inventory: dir.join(crate::config::inventory::INVENTORY_FILE),
             };
             return (Err(err), diags);
         };
@@ -826,7 +826,10 @@ impl ImportTarget {
     }
 
     /// A profile of the inventory, for `import --profile`; it must be known and valid.
-    pub fn profile(&self, name: &str) -> Result<&crate::manifest::ios_xe::Profile, EngineError> {
+    pub fn profile(
+        &self,
+        name: &str,
+    ) -> Result<&crate::config::manifest::ios_xe::Profile, EngineError> {
         let profiles = &self.inventory.profiles;
         match profiles.get(name) {
             Some(p) if p.diags.is_empty() => Ok(p),
@@ -836,7 +839,7 @@ impl ImportTarget {
             }),
             None => Err(EngineError::BadProfile {
                 name: name.into(),
-                hint: match crate::manifest::diag::nearest(
+                hint: match crate::config::manifest::diag::nearest(
                     name,
                     profiles.keys().map(String::as_str),
                 ) {
@@ -865,13 +868,13 @@ impl ImportTarget {
     /// Reads the device's live configuration, as a desired state that plans empty.
     pub async fn read(self) -> Result<device::Imported, EngineError> {
         let desired = match self.entry.platform {
-            Platform::IosXe => {
-                crate::validate::Desired::IosXe(Arc::new(crate::validate::IosXeDesired {
+            Platform::IosXe => crate::config::validate::Desired::IosXe(Arc::new(
+                crate::config::validate::IosXeDesired {
                     config: DeviceConfig::default(),
                     expect: Default::default(),
-                }))
-            }
-            Platform::F5Xc => crate::validate::Desired::F5Xc(Arc::default()),
+                },
+            )),
+            Platform::F5Xc => crate::config::validate::Desired::F5Xc(Arc::default()),
         };
         let handle = match &self.entry.endpoint {
             Endpoint::Sim(_) => Some(start_sim(&self.inventory, &[&self.entry]).await?),

@@ -5,7 +5,7 @@
 use super::{
     Action, Change, DevicePlan, FieldChange, Gate, Method, Operation, Resource, Verdict, safety,
 };
-use crate::inventory::{Platform, Safety};
+use crate::config::inventory::{Platform, Safety};
 use crate::model::f5::{Addressing, Dns, F5DhcpServer, F5Live, Gateway, PoolMode, digest};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -166,7 +166,7 @@ pub fn plan(
         plan.operations.push(Operation {
             method: Method::Put,
             path: interface_path(namespace, name),
-            body: Some(crate::device::f5_config::render(want)),
+            body: Some(crate::platform::f5_xc::config::render(want)),
             resource,
             expect_server: Some(have.as_ref().map(value).unwrap_or(Value::Null)),
         });

@@ -10,7 +10,7 @@ pub mod order;
 pub mod safety;
 pub mod saved;
 
-use crate::inventory::{Platform, Safety};
+use crate::config::inventory::{Platform, Safety};
 use crate::model::{DeviceConfig, LiveConfig};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -578,7 +578,7 @@ fn protected_nowhere(
         .iter()
         .filter(|p| !known.contains(&p.as_str()) && !live.unmanageable.contains(*p))
         .map(|p| {
-            let hint = crate::manifest::diag::nearest(p, known.iter().copied())
+            let hint = crate::config::manifest::diag::nearest(p, known.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
             format!(

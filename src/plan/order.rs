@@ -10,8 +10,8 @@
 
 use super::diff::Diff;
 use super::{Action, Method, Operation, Resource};
-use crate::device::ios_xe::wire;
 use crate::model::{DeviceConfig, LiveConfig, Server};
+use crate::platform::ios_xe_rest::wire;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const SERVER_PATH: &str = "/api/v1/dhcp";

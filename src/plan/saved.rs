@@ -5,7 +5,7 @@
 
 use super::order::{POOLS_PATH, SERVER_PATH, addressable, pool_path};
 use super::{DevicePlan, FORMAT_VERSION, Method, Operation, PlanFile, Resource};
-use crate::inventory::Platform;
+use crate::config::inventory::Platform;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum SavedPlanError {

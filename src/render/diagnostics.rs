@@ -2,7 +2,7 @@
 //! `validate --format github` (workflow commands that GitHub shows as annotations on the
 //! changed lines, escaped as GitHub's toolkit escapes them).
 
-use crate::manifest::{Diag, Diags, Severity};
+use crate::config::manifest::{Diag, Diags, Severity};
 use serde::Serialize;
 use std::fmt::{self, Write};
 

@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod stream;
 pub mod text;
 
-use crate::manifest::ios_xe::{render_pool, render_server};
+use crate::config::manifest::ios_xe::{render_pool, render_server};
 use crate::model::{Pool, Server};
 use crate::plan::{Change, Resource};
 use serde_json::Value;
@@ -27,14 +27,20 @@ pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
         }
         Resource::Pool(name) => {
             if let Ok(p) = serde_json::from_value::<Pool>(v.clone()) {
-                out.push_str(&format!("{}:\n", crate::manifest::ios_xe::yaml_str(name)));
+                out.push_str(&format!(
+                    "{}:\n",
+                    crate::config::manifest::ios_xe::yaml_str(name)
+                ));
                 render_pool(&mut out, &p, "  ");
             }
         }
         Resource::Interface(name) => {
             if let Ok(s) = serde_json::from_value::<crate::model::f5::F5DhcpServer>(v.clone()) {
-                out.push_str(&format!("{}:\n", crate::manifest::ios_xe::yaml_str(name)));
-                crate::manifest::f5_xc::render_server(&mut out, &s, "  ");
+                out.push_str(&format!(
+                    "{}:\n",
+                    crate::config::manifest::ios_xe::yaml_str(name)
+                ));
+                crate::config::manifest::f5_xc::render_server(&mut out, &s, "  ");
             }
         }
     }

@@ -150,8 +150,8 @@ pub fn run(args: &[&str], dir: &Path) -> Run {
 }
 
 /// dhcpform's IOS XE client for one emulated device, without retries.
-pub fn ios_client(url: &str) -> dhcpform::device::ios_xe::IosXe {
-    use dhcpform::device::http::{Http, Secret, TlsOptions};
+pub fn ios_client(url: &str) -> dhcpform::platform::ios_xe_rest::IosXe {
+    use dhcpform::platform::http::{Http, Secret, TlsOptions};
     let http = Http::new(
         std::time::Duration::from_secs(5),
         0,
@@ -159,7 +159,7 @@ pub fn ios_client(url: &str) -> dhcpform::device::ios_xe::IosXe {
         None,
     )
     .unwrap();
-    dhcpform::device::ios_xe::IosXe::new(http, url, "admin", Secret::new("admin"))
+    dhcpform::platform::ios_xe_rest::IosXe::new(http, url, "admin", Secret::new("admin"))
 }
 
 /// A device with a server section and three pools, with five clients holding leases (from

@@ -1,17 +1,17 @@
 //! Device clients: HTTP with retries and redaction (`http`), the IOS XE API (`ios_xe`) and the
 //! F5 XC leases API (`f5_xc`), and `connect`, which builds a client for an inventory entry.
 
-pub mod f5_config;
 pub mod f5_xc;
 pub mod http;
-pub mod ios_xe;
+pub mod ios_xe_rest;
+pub mod lenient;
 
-use crate::inventory::{DeviceEntry, Endpoint, Settings};
+use crate::config::inventory::{DeviceEntry, Endpoint, Settings};
 use http::{DeviceError, HttpCache, Logger, Secret, TlsOptions};
 
 /// A client for one device.
 pub enum Client {
-    IosXe(ios_xe::IosXe),
+    IosXe(ios_xe_rest::IosXe),
     F5Xc(f5_xc::F5Xc),
 }
 
@@ -72,7 +72,7 @@ pub fn connect(
         .get(settings.timeout, settings.retries, &tls, log)
         .map_err(setup)?;
     match entry.platform {
-        crate::inventory::Platform::IosXe => {
+        crate::config::inventory::Platform::IosXe => {
             let user_secret = env_secret(&entry.name, &entry.auth.username_env, "username")?;
             let pass = env_secret(&entry.name, &entry.auth.password_env, "password")?;
             let (user, pass) = match (user_secret, pass) {
@@ -84,9 +84,11 @@ pub fn connect(
                     ));
                 }
             };
-            Ok(Client::IosXe(ios_xe::IosXe::new(http, &base, &user, pass)))
+            Ok(Client::IosXe(ios_xe_rest::IosXe::new(
+                http, &base, &user, pass,
+            )))
         }
-        crate::inventory::Platform::F5Xc => {
+        crate::config::inventory::Platform::F5Xc => {
             let token = match env_secret(&entry.name, &entry.auth.api_token_env, "API token")? {
                 Some(t) => t,
                 None if is_sim => Secret::new(SIM_API_TOKEN),

@@ -1,5 +1,8 @@
 //! Command-line definitions (clap). Every command; docs/architecture.md has the contract.
 
+pub mod docs;
+pub mod exit;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -8,7 +11,7 @@ use std::path::PathBuf;
     name = "dhcpform",
     version,
     about = "DHCP server configuration as code for IOS XE and F5 XC devices",
-    after_long_help = crate::docs::EXIT_CODES
+    after_long_help = exit::EXIT_CODES
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -124,7 +124,7 @@ pub struct Answer {
 impl Answer {
     /// The body as JSON (tolerating the document's JSON slips).
     pub fn json(&self, method: &str, url: &str) -> Result<Value, DeviceError> {
-        super::ios_xe::wire::parse_json_lenient(&self.text).map_err(|e| DeviceError::BadAnswer {
+        super::lenient::parse_json_lenient(&self.text).map_err(|e| DeviceError::BadAnswer {
             method: method.into(),
             url: url.into(),
             detail: format!("not JSON ({e}): {}", excerpt(&self.text)),

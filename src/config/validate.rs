@@ -2,10 +2,10 @@
 //! cross-field rules (docs/architecture.md, "Validation"), collecting every problem as a
 //! diagnostic.
 
-use crate::inventory::{self, DeviceEntry, Inventory, Platform};
-use crate::manifest::ios_xe::Lowered;
-use crate::manifest::lower::Spans;
-use crate::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
+use crate::config::inventory::{self, DeviceEntry, Inventory, Platform};
+use crate::config::manifest::ios_xe::Lowered;
+use crate::config::manifest::lower::Spans;
+use crate::config::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
 use crate::model::{DeviceConfig, Expect, PoolKind};
 use miette::SourceSpan;
 use std::collections::BTreeMap;
@@ -190,7 +190,7 @@ fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: 
         }
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let names = claimed.iter().map(|(n, _)| n.as_str());
-        let hint = match crate::manifest::diag::nearest(stem, names) {
+        let hint = match crate::config::manifest::diag::nearest(stem, names) {
             Some(n) => format!("did you mean device `{n}`? Rename the file or the device"),
             None => "add a device for it to dhcpform.yaml, or remove the file".into(),
         };
@@ -247,7 +247,8 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
             "protected-pools",
         )
         .warning();
-        let hint = match crate::manifest::diag::nearest(p, pools.keys().map(String::as_str)) {
+        let hint = match crate::config::manifest::diag::nearest(p, pools.keys().map(String::as_str))
+        {
             Some(n) => format!("did you mean `{n}`? A name that exists nowhere protects nothing"),
             None => "a name that exists nowhere protects nothing; check the spelling".into(),
         };

@@ -2,8 +2,8 @@
 //! objects holding the DHCP servers (read in the replace form, written whole with
 //! `resource_version`; `f5_config` maps their DHCP part).
 
-use crate::device::http::{DeviceError, Http, Idempotency, Secret};
 use crate::model::{Lease, SubnetUsage};
+use crate::platform::http::{DeviceError, Http, Idempotency, Secret};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ impl F5Xc {
         method: Method,
         url: &str,
         body: Option<&Value>,
-    ) -> Result<crate::device::http::Answer, DeviceError> {
+    ) -> Result<crate::platform::http::Answer, DeviceError> {
         let auth = format!("APIToken {}", self.token.expose());
         let idem = if method == Method::PUT {
             // a PUT guarded by resource_version is not repeated blindly: a lost answer would
@@ -134,7 +134,7 @@ impl F5Xc {
             .ok_or_else(|| {
                 bad(format!(
                     "no `replace_form`: not a network_interface in the replace form: {}",
-                    crate::device::http::excerpt(&v.to_string())
+                    crate::platform::http::excerpt(&v.to_string())
                 ))
             })?;
         let resource_version = match v.get("resource_version") {
@@ -142,8 +142,8 @@ impl F5Xc {
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        let eth = super::f5_config::ethernet(form);
-        let dhcp = super::f5_config::parse(eth.and_then(|e| e.get("dhcp_server")))
+        let eth = super::config::ethernet(form);
+        let dhcp = super::config::parse(eth.and_then(|e| e.get("dhcp_server")))
             .map_err(|e| bad(format!("network_interface `{name}`: {e}")))?;
         Ok(InterfaceForm {
             form: form.clone(),
@@ -195,7 +195,7 @@ impl F5Xc {
                     url,
                     detail: format!(
                         "no `items` list: not a list of network_interface objects: {}",
-                        crate::device::http::excerpt(&v.to_string())
+                        crate::platform::http::excerpt(&v.to_string())
                     ),
                 });
             }
@@ -277,13 +277,13 @@ pub fn parse_leases(v: &Value) -> Result<Leases, String> {
     if m.contains_key("code") && m.contains_key("message") {
         return Err(format!(
             "the answer is an error: {}",
-            crate::device::http::error_text(&v.to_string())
+            crate::platform::http::error_text(&v.to_string())
         ));
     }
     if !m.contains_key("lease_info") && !m.contains_key("subnet_info") {
         return Err(format!(
             "neither lease_info nor subnet_info: not the DHCP leases of a site: {}",
-            crate::device::http::excerpt(&v.to_string())
+            crate::platform::http::excerpt(&v.to_string())
         ));
     }
     let list = |k: &str| -> Result<Vec<Value>, String> {

@@ -2,18 +2,10 @@
 //! definitions so they cannot drift from the code: `tests/docs.rs` fails when a committed copy
 //! is stale and rewrites them with `DHCPFORM_UPDATE_DOCS=1`.
 
-use crate::cli::Cli;
+use super::Cli;
+use super::exit::EXIT_CODES;
 use clap::{Arg, ArgAction, Command, CommandFactory};
 use std::fmt::Write;
-
-/// Exit codes, shown by `--help` and in the reference.
-pub const EXIT_CODES: &str = "Exit codes:
-  0  success, nothing pending
-  1  error, nothing written (usage errors too; a cancelled confirmation)
-  2  changes pending (`plan --detailed-exitcode`) or drift found (`drift`)
-  3  apply wrote some calls, then failed, was interrupted or did not converge
-  4  blocked by a safety gate (`plan --detailed-exitcode`, `apply`) or a stale saved plan;
-     nothing written on that device";
 
 /// Environment variables dhcpform reads besides the credentials the inventory names.
 const ENVIRONMENT: &[(&str, &str)] = &[

@@ -1,7 +1,7 @@
 //! The inventory, `dhcpform.yaml`: settings and the devices a repository manages.
 
-use crate::manifest::lower::Lowerer;
-use crate::manifest::{Diags, SourceFile, Sp};
+use crate::config::manifest::lower::Lowerer;
+use crate::config::manifest::{Diags, SourceFile, Sp};
 use miette::SourceSpan;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -25,8 +25,8 @@ pub struct InventoryFile {
     pub defaults: DefaultsIn,
     /// Named pool settings (`lease-duration`, `options`) that pools use with `profile: NAME`.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, crate::manifest::ios_xe::ProfileIn>")]
-    pub profiles: BTreeMap<String, Sp<crate::manifest::ios_xe::ProfileIn>>,
+    #[schemars(with = "BTreeMap<String, crate::config::manifest::ios_xe::ProfileIn>")]
+    pub profiles: BTreeMap<String, Sp<crate::config::manifest::ios_xe::ProfileIn>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, DeviceIn>")]
     pub devices: BTreeMap<String, Sp<DeviceIn>>,
@@ -216,7 +216,7 @@ pub struct Inventory {
     pub settings: Settings,
     pub devices: Vec<DeviceEntry>,
     /// `profiles:`, lowered; their problems are reported with the pools that use them.
-    pub profiles: crate::manifest::ios_xe::Profiles,
+    pub profiles: crate::config::manifest::ios_xe::Profiles,
     /// Every device the file declares, with its desired file, even one whose entry has errors
     /// (so its file is not taken for an orphan).
     pub declared: Vec<(String, PathBuf)>,
@@ -300,7 +300,7 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
                 .to_string()
         };
         diags.push(
-            crate::manifest::Diag::file_level(
+            crate::config::manifest::Diag::file_level(
                 &file,
                 format!(
                     "no inventory: {} does not exist (is this a dhcpform repository?)",
@@ -325,7 +325,7 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
         .map(|(name, p)| {
             (
                 name.clone(),
-                crate::manifest::ios_xe::lower_profile(&file, p),
+                crate::config::manifest::ios_xe::lower_profile(&file, p),
             )
         })
         .collect();
@@ -547,7 +547,7 @@ fn check_env_names(device: &str, auth: &AuthIn, device_span: SourceSpan, lw: &mu
             None => (lw.file.clone(), device_span),
         };
         lw.diags.push(
-            crate::manifest::Diag::at(
+            crate::config::manifest::Diag::at(
                 &source,
                 at,
                 format!(

@@ -2,8 +2,8 @@
 //! writes. Written to the API as docs/device-apis.md describes it, tolerant of every spelling.
 
 use super::wire;
-use crate::device::http::{Answer, DeviceError, Http, Idempotency, Secret};
 use crate::model::{Binding, BindingType, LiveConfig, Pool, Server};
+use crate::platform::http::{Answer, DeviceError, Http, Idempotency, Secret};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -345,11 +345,11 @@ pub fn recognise(v: &Value, kind: &str) -> Result<(), String> {
     let Some(m) = v.as_object() else {
         return Err(format!(
             "expected a JSON object ({kind}), found {}",
-            crate::device::http::excerpt(&v.to_string())
+            crate::platform::http::excerpt(&v.to_string())
         ));
     };
     if m.contains_key("error-code") || m.contains_key("error-message") {
-        let msg = crate::device::http::error_text(&v.to_string());
+        let msg = crate::platform::http::error_text(&v.to_string());
         return Err(format!("the device answered with an error body: {msg}"));
     }
     match m.get("kind") {

@@ -1,0 +1,7 @@
+//! Configuration loading: the inventory (`inventory`), the desired-state files with their spans
+//! (`manifest`), and whole-repository validation (`validate`). Depends only on `plan` and
+//! `model`; nothing here talks to a device.
+
+pub mod inventory;
+pub mod manifest;
+pub mod validate;
