@@ -110,7 +110,13 @@ fn benches(c: &mut Criterion) {
         "plan 5000 pools + 2000 exclusions (diff, order, render text)",
         |b| {
             b.iter(|| {
-                let plan = plan_ios_xe("big", black_box(&desired), black_box(&live), &policy);
+                let plan = plan_ios_xe(
+                    "big",
+                    black_box(&desired),
+                    black_box(&live),
+                    &policy,
+                    &dhcpform::platform::ios_xe_rest::Rest,
+                );
                 let file = PlanFile::new(dhcpform::plan::Kind::Plan, vec![plan]);
                 let text = dhcpform::render::stream::Format::Text;
                 let out = dhcpform::render::stream::render(&file, text, Default::default());

@@ -3,7 +3,6 @@
 //! Desired state lives in YAML; devices are read over their REST APIs; a plan shows the
 //! difference; apply converges the device with ordered calls. See docs/architecture.md.
 
-pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;

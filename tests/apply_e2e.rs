@@ -488,7 +488,13 @@ fn global_put_is_not_sent_over_a_concurrent_edit() {
             safety: dhcpform::config::inventory::Settings::default().safety,
             force: false,
         };
-        let plan = dhcpform::plan::plan_ios_xe("r1", &lowered.config, &live, &policy);
+        let plan = dhcpform::plan::plan_ios_xe(
+            "r1",
+            &lowered.config,
+            &live,
+            &policy,
+            &dhcpform::platform::ios_xe_rest::Rest,
+        );
         // someone adds a relay agent on the device after planning
         let mut edited = live.server.clone();
         edited.relay_agents.insert(
@@ -503,7 +509,9 @@ fn global_put_is_not_sent_over_a_concurrent_edit() {
             )
             .await
             .unwrap();
-        let report = dhcpform::apply::execute(&client, &plan, &lowered.config, true).await;
+        let report =
+            dhcpform::platform::ios_xe_rest::apply::execute(&client, &plan, &lowered.config, true)
+                .await;
         let failed = report.failed.unwrap();
         assert_eq!(failed.path, "/api/v1/dhcp");
         assert!(

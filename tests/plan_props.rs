@@ -201,7 +201,7 @@ proptest! {
             .all(|(i, a)| end_nets[i + 1..].iter().all(|b| !overlaps(*a, *b))));
         let policy = Policy { prune, protected: &[],
             safety: dhcpform::config::inventory::Settings::default().safety, force: true };
-        let plan = plan_ios_xe("p", &desired, &live, &policy);
+        let plan = plan_ios_xe("p", &desired, &live, &policy, &dhcpform::platform::ios_xe_rest::Rest);
 
         // minimal writes: one per changed pool (two per replacement), at most two global PUTs
         let pool_changes: usize = plan.changes.iter()

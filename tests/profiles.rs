@@ -340,8 +340,8 @@ proptest! {
         let policy = Policy { prune: true, protected: &[],
             safety: dhcpform::config::inventory::Settings::default().safety, force: false };
         let live = LiveConfig::default();
-        let a = plan_ios_xe("r1", &with, &live, &policy);
-        let b = plan_ios_xe("r1", &without, &live, &policy);
+        let a = plan_ios_xe("r1", &with, &live, &policy, &dhcpform::platform::ios_xe_rest::Rest);
+        let b = plan_ios_xe("r1", &without, &live, &policy, &dhcpform::platform::ios_xe_rest::Rest);
         prop_assert_eq!(a.operations, b.operations);
         prop_assert_eq!(a.live_digest, b.live_digest);
     }

@@ -2,9 +2,9 @@
 //! the report and its exit code.
 
 use super::{Exit, Printer};
-use crate::apply::DeviceReport;
 use crate::engine::{ApplyHooks, ApplyOutcome, ApplyRequest, Options};
 use crate::plan::PlanFile;
+use crate::plan::report::DeviceReport;
 use std::path::Path;
 
 pub struct ApplyArgs<'a> {
@@ -20,7 +20,7 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
         .map_err(|e| miette::miette!("cannot read plan {}: {e}", path.display()))?;
     let plan: PlanFile = serde_json::from_str(&text)
         .map_err(|e| miette::miette!("{} is not a dhcpform plan: {e}", path.display()))?;
-    crate::plan::saved::verify(&plan).map_err(|e| {
+    crate::engine::verify_saved(&plan).map_err(|e| {
         miette::Report::new(e).wrap_err(format!("{} cannot be applied", path.display()))
     })?;
     Ok(plan)
@@ -119,11 +119,11 @@ fn report_text(reports: &[DeviceReport]) -> String {
                 .as_ref()
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default();
-            let call = crate::render::call_text(d.method, &d.path, &d.resource);
+            let call = crate::plan::call_line(d.method, &d.path, &d.resource);
             let _ = writeln!(s, "  done    {call}: {}{note}", d.status);
         }
         if let Some(f) = &r.failed {
-            let call = crate::render::call_text(f.method, &f.path, &f.resource);
+            let call = crate::plan::call_line(f.method, &f.path, &f.resource);
             let _ = writeln!(s, "  failed  {call}: {}", f.error);
         }
         for k in &r.skipped {

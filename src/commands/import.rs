@@ -49,14 +49,14 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
         ));
     }
     let platform = target.platform();
-    if profile.is_some() && platform != crate::config::inventory::Platform::IosXe {
+    if profile.is_some() && platform != crate::model::Platform::IosXe {
         return Err(miette::miette!(
             "--profile is for IOS XE pools; device {device} is {platform}"
         ));
     }
     let (kind, schema_name) = match platform {
-        crate::config::inventory::Platform::IosXe => (crate::cli::SchemaKind::IosXe, "ios-xe"),
-        crate::config::inventory::Platform::F5Xc => (crate::cli::SchemaKind::F5Xc, "f5-xc"),
+        crate::model::Platform::IosXe => (crate::cli::SchemaKind::IosXe, "ios-xe"),
+        crate::model::Platform::F5Xc => (crate::cli::SchemaKind::F5Xc, "f5-xc"),
     };
     let rt = super::runtime()?;
     let imported = rt.block_on(target.read()).map_err(miette::Report::new)?;
@@ -70,10 +70,10 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     );
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
     let text = match imported {
-        crate::engine::device::Imported::IosXe(config) => {
+        crate::platform::Imported::IosXe(config) => {
             crate::config::manifest::ios_xe::render_with(&config, &header, profile)
         }
-        crate::engine::device::Imported::F5Xc(ifaces) => {
+        crate::platform::Imported::F5Xc(ifaces) => {
             let mut text = header;
             crate::config::manifest::f5_xc::render_interfaces(&mut text, &ifaces);
             text

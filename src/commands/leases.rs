@@ -61,7 +61,7 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
     };
     let engine = engine.only(a.device).map_err(miette::Report::new)?;
     // refused before asking: an F5 XC site's leases are read-only
-    if engine.platform_of(a.device) == Some(crate::config::inventory::Platform::F5Xc) {
+    if engine.platform_of(a.device) == Some(crate::model::Platform::F5Xc) {
         return Err(miette::Report::new(crate::engine::EngineError::Clear(
             crate::engine::ClearError::ReadOnly(a.device.to_string()),
         )));
@@ -77,7 +77,7 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
     let question = format!("Clear {what} on {}?", a.device);
     let rt = super::runtime()?;
     let mut refused = None;
-    let mut ask = |doomed: &[crate::engine::LeaseRow]| {
+    let mut ask = |doomed: &[crate::model::leases::LeaseRow]| {
         // what would be cleared, before asking
         let list: Vec<String> = doomed
             .iter()

@@ -10,6 +10,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::model::{Platform, Safety};
+
 pub const INVENTORY_FILE: &str = "dhcpform.yaml";
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -126,15 +128,6 @@ pub struct TlsIn {
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Safety {
-    pub max_delete_percent: u8,
-    pub max_update_percent: u8,
-    pub min_existing: usize,
-    /// Active automatic bindings a device's plan may take addresses from (default 0).
-    pub max_affected_clients: usize,
-}
-
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub parallelism: usize,
@@ -156,31 +149,6 @@ impl Default for Settings {
                 max_affected_clients: 0,
             },
         }
-    }
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    IosXe,
-    F5Xc,
-}
-
-impl Platform {
-    /// The inventory's name of the platform.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Platform::IosXe => "ios-xe",
-            Platform::F5Xc => "f5-xc",
-        }
-    }
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -6,28 +6,13 @@ use crate::config::inventory::{self, DeviceEntry, Inventory, Platform};
 use crate::config::manifest::ios_xe::Lowered;
 use crate::config::manifest::lower::Spans;
 use crate::config::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
-use crate::model::{DeviceConfig, Expect, PoolKind};
+use crate::model::PoolKind;
 use miette::SourceSpan;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The desired state of one IOS XE device, as lowered from its file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IosXeDesired {
-    pub config: DeviceConfig,
-    pub expect: Expect,
-}
-
-/// The desired state of one device. Shared, never copied, by the tasks that work on it.
-#[derive(Debug, Clone)]
-pub enum Desired {
-    IosXe(Arc<IosXeDesired>),
-    F5Xc(Arc<crate::model::f5::F5Desired>),
-    /// The device cannot be planned, and why (its file has errors, or a profile it uses
-    /// does): the device fails alone, the others run.
-    Invalid(String),
-}
+pub use crate::model::{Desired, IosXeDesired};
 
 /// A repository: its inventory (settings; its `devices` moved into `devices` here) and each
 /// device's entry with its desired state.
@@ -190,7 +175,7 @@ fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: 
         }
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let names = claimed.iter().map(|(n, _)| n.as_str());
-        let hint = match crate::config::manifest::diag::nearest(stem, names) {
+        let hint = match crate::model::names::nearest(stem, names) {
             Some(n) => format!("did you mean device `{n}`? Rename the file or the device"),
             None => "add a device for it to dhcpform.yaml, or remove the file".into(),
         };
@@ -247,8 +232,7 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
             "protected-pools",
         )
         .warning();
-        let hint = match crate::config::manifest::diag::nearest(p, pools.keys().map(String::as_str))
-        {
+        let hint = match crate::model::names::nearest(p, pools.keys().map(String::as_str)) {
             Some(n) => format!("did you mean `{n}`? A name that exists nowhere protects nothing"),
             None => "a name that exists nowhere protects nothing; check the spelling".into(),
         };

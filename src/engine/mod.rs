@@ -7,22 +7,23 @@
 //! report, not by the fleet. The engine owns device sessions: every device it binds is closed
 //! (its token released) in one place, `finish`.
 
-pub mod device;
+pub mod connect;
 pub mod select;
 
-pub use device::{Clear, ClearError, Cleared, Device, PlanMode};
+pub use crate::platform::{Clear, ClearError, Cleared, Device, PlanMode};
 pub use select::{SelectError, Selection};
 
-use crate::apply::{DeviceReport, Stop};
 use crate::config::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
 use crate::config::manifest::Diags;
 use crate::config::validate::{Desired, Repo};
 use crate::model::DeviceConfig;
+use crate::model::leases::{LeaseRow, LeaseSet};
+use crate::plan::report::DeviceReport;
 use crate::plan::{DevicePlan, PlanFile};
+use crate::platform::exec::Stop;
 use crate::platform::http::{DeviceError, HttpCache, Logger};
 use crate::sim::{Credentials, Persist, Sim, SimHandle, SimOptions};
 use futures::StreamExt;
-use serde::Serialize;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -65,46 +66,6 @@ pub enum EngineError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Clear(#[from] ClearError),
-}
-
-/// One lease or binding, as `leases` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct LeaseRow {
-    pub device: String,
-    pub ip: String,
-    pub mac: String,
-    /// The client's host name, when the device knows it (F5 XC).
-    pub hostname: String,
-    /// `automatic`, `manual` (IOS XE) or `lease` (F5 XC).
-    pub kind: String,
-    /// RFC 3339 date and time; IOS XE gives device-local time without a zone (see
-    /// `expires_local`). Absent: the binding never expires.
-    pub expires: Option<String>,
-    /// `expires` is the device's local time (IOS XE), not UTC.
-    pub expires_local: bool,
-    /// The lease's expiry has passed (F5 XC lists expired leases too).
-    pub expired: bool,
-    /// The pool (IOS XE; a manual binding's own pool) or subnet (F5 XC).
-    pub pool: String,
-}
-
-/// Utilisation of one pool (IOS XE) or subnet (F5 XC).
-#[derive(Debug, Clone, Serialize)]
-pub struct Usage {
-    pub device: String,
-    pub pool: String,
-    pub used: u64,
-    pub total: u64,
-    pub percent: u64,
-    /// Above the desired file's `expect: max-utilization`.
-    pub over: bool,
-}
-
-/// The leases of one device.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LeaseSet {
-    pub leases: Vec<LeaseRow>,
-    pub utilisation: Vec<Usage>,
 }
 
 /// The leases of one device, or why they could not be read.
@@ -420,6 +381,12 @@ impl Engine {
     }
 }
 
+/// The checks of a saved plan before any device is contacted (format, checksum, fields, and
+/// every call one its device's backend makes).
+pub fn verify_saved(plan: &PlanFile) -> Result<(), crate::plan::saved::SavedPlanError> {
+    crate::plan::saved::verify(plan, &crate::platform::allowed)
+}
+
 /// Listens for Ctrl-C and SIGTERM while an apply runs: the first requests a stop, the second
 /// ends the process at once (3 when a write was sent, else 1). The signal streams are made
 /// once, before anything can arrive, so no signal falls between two waits.
@@ -496,7 +463,7 @@ async fn clear_confirmed(
         .leases
         .into_iter()
         .filter(|l| match what {
-            Clear::All => l.kind == "automatic",
+            Clear::All => l.kind == crate::model::leases::BindingKind::Automatic,
             Clear::Ips(ips) => ips.iter().any(|ip| ip.to_string() == l.ip),
         })
         .collect();
@@ -554,10 +521,10 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    fn client(&self, entry: &DeviceEntry) -> Result<crate::platform::Client, DeviceError> {
+    fn client(&self, entry: &DeviceEntry) -> Result<connect::Client, DeviceError> {
         let sim = self.sim;
         let base = move |name: &str| sim.map(|a| format!("http://{a}/devices/{name}"));
-        crate::platform::connect(
+        connect::connect(
             entry,
             &self.repo.inventory.settings,
             &base,
@@ -575,7 +542,7 @@ impl Shared {
             });
         };
         let client = self.client(entry)?;
-        device::bind(entry, desired, client, self.repo.inventory.settings.safety)
+        connect::bind(entry, desired, client, self.repo.inventory.settings.safety)
     }
 
     fn failed(&self, i: usize, message: String) -> DevicePlan {
@@ -671,7 +638,7 @@ impl Running {
             Some(async move {
                 let _permit = sem.acquire().await;
                 if stop.requested() {
-                    return crate::apply::not_started(p);
+                    return crate::platform::exec::not_started(p);
                 }
                 d.apply(p, stop).await
             })
@@ -762,7 +729,7 @@ fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport>
             &old.interfaces_live,
             &plan.interfaces_live,
         ) {
-            (Some(b), Some(n), _, _) => crate::apply::what_changed(b, n).join(", "),
+            (Some(b), Some(n), _, _) => crate::plan::diff::what_changed(b, n).join(", "),
             (_, _, Some(b), Some(n)) => n
                 .iter()
                 .filter(|(k, v)| b.get(*k) != Some(v))
@@ -839,10 +806,8 @@ impl ImportTarget {
             }),
             None => Err(EngineError::BadProfile {
                 name: name.into(),
-                hint: match crate::config::manifest::diag::nearest(
-                    name,
-                    profiles.keys().map(String::as_str),
-                ) {
+                hint: match crate::model::names::nearest(name, profiles.keys().map(String::as_str))
+                {
                     Some(n) => format!("the inventory has no such profile; did you mean `{n}`?"),
                     None => "the inventory has no such profile".into(),
                 },
@@ -866,7 +831,7 @@ impl ImportTarget {
     }
 
     /// Reads the device's live configuration, as a desired state that plans empty.
-    pub async fn read(self) -> Result<device::Imported, EngineError> {
+    pub async fn read(self) -> Result<crate::platform::Imported, EngineError> {
         let desired = match self.entry.platform {
             Platform::IosXe => crate::config::validate::Desired::IosXe(Arc::new(
                 crate::config::validate::IosXeDesired {

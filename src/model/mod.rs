@@ -3,11 +3,18 @@
 //! Only this model is ever compared: two values that mean the same thing are equal here, whatever
 //! spelling they arrived in (docs/architecture.md, "The canonical model").
 
+mod desired;
 pub mod f5;
 mod iface;
+pub mod leases;
+pub mod names;
+mod settings;
+pub mod time;
 mod values;
 
+pub use desired::{Desired, IosXeDesired};
 pub use iface::InterfaceName;
+pub use settings::{Platform, Safety};
 pub use values::{AddrRange, LeaseDuration, Mac, NodeType, ValueError};
 
 use serde::{Deserialize, Serialize};
@@ -187,4 +194,11 @@ pub struct Expect {
     /// Free leasable addresses each dynamic pool must keep (IOS XE).
     pub min_free: Option<u64>,
     pub reservations: Vec<(Mac, Ipv4Addr)>,
+}
+
+/// What an F5 XC site's `dhcp_leases` answer holds.
+#[derive(Debug, Clone, Default)]
+pub struct Leases {
+    pub leases: Vec<Lease>,
+    pub subnets: Vec<SubnetUsage>,
 }

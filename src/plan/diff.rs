@@ -218,3 +218,22 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
     }
     out
 }
+/// Which resources differ between two canonical live states (for a stale plan's message).
+pub fn what_changed(before: &LiveConfig, now: &LiveConfig) -> Vec<String> {
+    let desired = DeviceConfig {
+        server: Some(before.server.clone()),
+        pools: Some(before.pools.clone()),
+    };
+    diff(&desired, now, true)
+        .changes
+        .iter()
+        .map(|c| {
+            let verb = match c.action {
+                Action::Create => "was deleted",
+                Action::Delete => "was created",
+                _ => "was modified",
+            };
+            format!("{} {verb}", c.resource)
+        })
+        .collect()
+}

@@ -2,8 +2,8 @@
 //! reservations. Pure functions.
 
 use super::Finding;
+use crate::model::Leases;
 use crate::model::{Binding, BindingType, Expect, LiveConfig, PoolKind};
-use crate::platform::f5_xc::client::Leases;
 
 /// Leasable addresses of a network: its hosts less the excluded ones.
 pub fn usable(

@@ -2,22 +2,12 @@
 //! (field- and item-level changes), one PUT each, the digest of the DHCP part, and the safety
 //! verdict (a removed reservation counts as a delete). Pure.
 
-use super::{
-    Action, Change, DevicePlan, FieldChange, Gate, Method, Operation, Resource, Verdict, safety,
-};
-use crate::config::inventory::{Platform, Safety};
+use super::steps::{Lowering, Step};
+use super::{Action, Change, DevicePlan, FieldChange, Gate, Resource, Verdict, safety};
 use crate::model::f5::{Addressing, Dns, F5DhcpServer, F5Live, Gateway, PoolMode, digest};
+use crate::model::{Platform, Safety};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// The path of an interface below the site's base URL.
-pub fn interface_path(namespace: &str, name: &str) -> String {
-    format!(
-        "/api/config/namespaces/{}/network_interfaces/{}",
-        percent_encoding::utf8_percent_encode(namespace, percent_encoding::NON_ALPHANUMERIC),
-        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
-    )
-}
 
 fn gateway(g: &Gateway) -> String {
     match g {
@@ -130,13 +120,14 @@ fn value<T: serde::Serialize>(v: &T) -> Value {
 /// Plans an F5 XC site's listed interfaces.
 pub fn plan(
     device: &str,
-    namespace: &str,
     desired: &BTreeMap<String, F5DhcpServer>,
     live: &F5Live,
     safety_settings: Safety,
     force: bool,
+    lowering: &dyn Lowering,
 ) -> DevicePlan {
     let mut plan = DevicePlan::empty(device, Platform::F5Xc);
+    let mut steps = Vec::new();
     let (mut removed, mut total) = (0usize, 0usize);
     for (name, want) in desired {
         let have = live.get(name).cloned().flatten();
@@ -155,7 +146,7 @@ pub fn plan(
                 .count();
         }
         plan.changes.push(Change {
-            resource: resource.clone(),
+            resource,
             action,
             before: have.as_ref().map(value),
             after: Some(value(want)),
@@ -163,14 +154,13 @@ pub fn plan(
             reason: None,
             impact: None,
         });
-        plan.operations.push(Operation {
-            method: Method::Put,
-            path: interface_path(namespace, name),
-            body: Some(crate::platform::f5_xc::config::render(want)),
-            resource,
-            expect_server: Some(have.as_ref().map(value).unwrap_or(Value::Null)),
+        steps.push(Step::Interface {
+            name: name.clone(),
+            want: want.clone(),
+            expect: have,
         });
     }
+    plan.operations = lowering.lower(&steps);
     plan.live_digest = Some(digest(live));
     plan.interfaces_live = Some(live.clone());
     plan.interfaces_desired = Some(desired.clone());
@@ -205,6 +195,37 @@ fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::{Method, Operation};
+
+    /// One call per interface step, its path the interface's name.
+    struct Names;
+    impl Lowering for Names {
+        fn lower(&self, steps: &[Step]) -> Vec<Operation> {
+            steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Interface { name, .. } => Some(Operation {
+                        method: Method::Put,
+                        path: name.clone(),
+                        body: None,
+                        resource: Resource::Interface(name.clone()),
+                        expect_server: None,
+                    }),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    fn plan(
+        d: &str,
+        want: &BTreeMap<String, F5DhcpServer>,
+        live: &F5Live,
+        s: Safety,
+        force: bool,
+    ) -> DevicePlan {
+        super::plan(d, want, live, s, force, &Names)
+    }
 
     fn server(res: &[(&str, &str)]) -> F5DhcpServer {
         F5DhcpServer {
@@ -234,18 +255,15 @@ mod tests {
     fn an_equal_interface_plans_nothing_and_a_new_one_is_created() {
         let want: BTreeMap<_, _> = [("eth1".to_string(), server(&[]))].into();
         let same: F5Live = [("eth1".to_string(), Some(server(&[])))].into();
-        let p = plan("s", "system", &want, &same, safety(), false);
+        let p = plan("s", &want, &same, safety(), false);
         assert!(p.changes.is_empty() && p.operations.is_empty());
         let none: F5Live = [("eth1".to_string(), None)].into();
-        let p = plan("s", "system", &want, &none, safety(), false);
+        let p = plan("s", &want, &none, safety(), false);
         assert_eq!(p.changes[0].action, Action::Create);
-        assert_eq!(
-            p.operations[0].path,
-            "/api/config/namespaces/system/network_interfaces/eth1"
-        );
+        assert_eq!(p.operations[0].path, "eth1");
         assert_ne!(
             p.live_digest,
-            plan("s", "system", &want, &same, safety(), false).live_digest
+            plan("s", &want, &same, safety(), false).live_digest
         );
     }
 
@@ -258,24 +276,16 @@ mod tests {
         ];
         let live: F5Live = [("eth1".to_string(), Some(server(&three)))].into();
         let want: BTreeMap<_, _> = [("eth1".to_string(), server(&three[..1]))].into();
-        let p = plan("s", "system", &want, &live, safety(), false);
+        let p = plan("s", &want, &live, safety(), false);
         let f = &p.changes[0].fields[0];
         assert_eq!(f.field, "reservations");
         assert_eq!(f.removed.len(), 2);
         assert!(p.safety.blocked, "2 of 3 removed is above 30%");
         assert_eq!(p.safety.gates[0].gate, "max-delete-percent");
-        assert!(
-            !plan("s", "system", &want, &live, safety(), true)
-                .safety
-                .blocked
-        );
+        assert!(!plan("s", &want, &live, safety(), true).safety.blocked);
         let one_less: BTreeMap<_, _> = [("eth1".to_string(), server(&three[..2]))].into();
         let mut lenient = safety();
         lenient.max_delete_percent = 50;
-        assert!(
-            !plan("s", "system", &one_less, &live, lenient, false)
-                .safety
-                .blocked
-        );
+        assert!(!plan("s", &one_less, &live, lenient, false).safety.blocked);
     }
 }

@@ -7,11 +7,13 @@ pub mod expect;
 pub mod f5;
 pub mod impact;
 pub mod order;
+pub mod report;
 pub mod safety;
 pub mod saved;
+pub mod steps;
 
-use crate::config::inventory::{Platform, Safety};
 use crate::model::{DeviceConfig, LiveConfig};
+use crate::model::{Platform, Safety};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -345,6 +347,27 @@ pub struct Operation {
     pub expect_server: Option<Value>,
 }
 
+impl Operation {
+    /// `POST /api/v1/dhcp/pool (pool/guests)`: the call and the resource it writes (unless
+    /// the path names it already).
+    pub fn line(&self) -> String {
+        call_line(self.method, &self.path, &self.resource)
+    }
+}
+
+/// `Operation::line` of a call's parts.
+pub fn call_line(method: Method, path: &str, resource: &Resource) -> String {
+    let named = match resource {
+        Resource::Pool(n) | Resource::Interface(n) => path.ends_with(&format!("/{n}")),
+        Resource::Server => false,
+    };
+    if named {
+        format!("{method} {path}")
+    } else {
+        format!("{method} {path} ({resource})")
+    }
+}
+
 /// A safety gate that blocks a device's plan.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Gate {
@@ -484,6 +507,7 @@ pub fn plan_ios_xe(
     desired: &DeviceConfig,
     live: &LiveConfig,
     policy: &Policy,
+    lowering: &dyn steps::Lowering,
 ) -> DevicePlan {
     let unmanageable: Vec<String> = live.unmanageable.iter().cloned().collect();
     if let Some(name) = desired
@@ -509,7 +533,7 @@ pub fn plan_ios_xe(
         plan.unmanaged = d.unmanaged;
         return plan;
     }
-    let operations = order::operations(desired, live, &mut d);
+    let operations = lowering.lower(&order::steps(desired, live, &mut d));
     let safety = safety::judge(&d.changes, desired, live, policy);
     DevicePlan {
         device: device.into(),
@@ -578,7 +602,7 @@ fn protected_nowhere(
         .iter()
         .filter(|p| !known.contains(&p.as_str()) && !live.unmanageable.contains(*p))
         .map(|p| {
-            let hint = crate::config::manifest::diag::nearest(p, known.iter().copied())
+            let hint = crate::model::names::nearest(p, known.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
             format!(

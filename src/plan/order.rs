@@ -8,48 +8,11 @@
 //!
 //! When no pool is written, a single PUT of D replaces both global PUTs.
 
+use super::Action;
 use super::diff::Diff;
-use super::{Action, Method, Operation, Resource};
+use super::steps::Step;
 use crate::model::{DeviceConfig, LiveConfig, Server};
-use crate::platform::ios_xe_rest::wire;
 use std::collections::{BTreeMap, BTreeSet};
-
-pub const SERVER_PATH: &str = "/api/v1/dhcp";
-pub const POOLS_PATH: &str = "/api/v1/dhcp/pool";
-
-/// Characters left as they are in a path segment: RFC 3986 unreserved ones.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// `/api/v1/dhcp/pool/{name}`, the name percent-encoded.
-pub fn pool_path(name: &str) -> String {
-    format!(
-        "{POOLS_PATH}/{}",
-        percent_encoding::utf8_percent_encode(name, SEGMENT)
-    )
-}
-
-/// Whether a pool name can be put into a URL path and read back as itself: `.` and `..`
-/// would be resolved away, `/` and control characters do not survive.
-pub fn addressable(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.chars().any(|c| c == '/' || c.is_control())
-}
-
-fn server_put(s: &Server, expect: &Server) -> Operation {
-    Operation {
-        method: Method::Put,
-        path: SERVER_PATH.into(),
-        body: Some(wire::server_body(s)),
-        resource: Resource::Server,
-        expect_server: serde_json::to_value(expect).ok(),
-    }
-}
 
 /// Orders the updates of dynamic pools so that a pool moves onto a network only after every
 /// pool currently on it has moved away. Returns the order and the pools that had to become
@@ -129,8 +92,8 @@ fn order_updates(
     (order, replaced)
 }
 
-/// The exact HTTP calls, in order. May turn updates into replacements (cycles), updating `d`.
-pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Vec<Operation> {
+/// The steps, in order. May turn updates into replacements (cycles), updating `d`.
+pub fn steps(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Vec<Step> {
     let updates = pool_names(Action::Update, d);
     let (update_order, cycle_victims) = order_updates(&updates, desired, live);
     for c in d.changes.iter_mut() {
@@ -144,8 +107,8 @@ pub fn operations(desired: &DeviceConfig, live: &LiveConfig, d: &mut Diff) -> Ve
             );
         }
     }
-    let pool_ops = pool_operations(desired, d, &update_order);
-    with_server_puts(desired, live, pool_ops)
+    let pool_steps = pool_steps(desired, d, &update_order);
+    with_server_steps(desired, live, pool_steps)
 }
 
 /// The pools changed by `action`, by name.
@@ -157,30 +120,18 @@ fn pool_names(action: Action, d: &Diff) -> Vec<String> {
         .collect()
 }
 
-/// Steps 2-4: DELETE dropped pools and the first half of replacements, PUT updates in
-/// `update_order`, POST new pools and the second half of replacements.
-fn pool_operations(desired: &DeviceConfig, d: &Diff, update_order: &[String]) -> Vec<Operation> {
+/// Steps 2-4: delete dropped pools and the first half of replacements, update in
+/// `update_order`, create new pools and the second half of replacements.
+fn pool_steps(desired: &DeviceConfig, d: &Diff, update_order: &[String]) -> Vec<Step> {
     let replaces = pool_names(Action::Replace, d);
     let pool_of = |n: &String| desired.pools.as_ref().and_then(|p| p.get(n));
-    let mut ops = Vec::new();
+    let mut steps = Vec::new();
     for n in pool_names(Action::Delete, d).iter().chain(&replaces) {
-        ops.push(Operation {
-            method: Method::Delete,
-            path: pool_path(n),
-            body: None,
-            resource: Resource::pool(n),
-            expect_server: None,
-        });
+        steps.push(Step::DeletePool(n.clone()));
     }
     for n in update_order {
         if let Some(p) = pool_of(n) {
-            ops.push(Operation {
-                method: Method::Put,
-                path: pool_path(n),
-                body: Some(wire::pool_body(n, p)),
-                resource: Resource::pool(n),
-                expect_server: None,
-            });
+            steps.push(Step::UpdatePool(n.clone(), p.clone()));
         }
     }
     let creates = pool_names(Action::Create, d);
@@ -188,32 +139,33 @@ fn pool_operations(desired: &DeviceConfig, d: &Diff, update_order: &[String]) ->
     posts.sort();
     for n in posts {
         if let Some(p) = pool_of(n) {
-            ops.push(Operation {
-                method: Method::Post,
-                path: POOLS_PATH.into(),
-                body: Some(wire::pool_body(n, p)),
-                resource: Resource::pool(n),
-                expect_server: None,
-            });
+            steps.push(Step::CreatePool(n.clone(), p.clone()));
         }
     }
-    ops
+    steps
 }
 
-/// Steps 1 and 5 around the pool calls: the widening pre-PUT and the final PUT of the global
-/// settings, each only when it changes something; one PUT when no pool is written.
-fn with_server_puts(
+fn server_step(to: &Server, expect: &Server) -> Step {
+    Step::Server {
+        to: to.clone(),
+        expect: expect.clone(),
+    }
+}
+
+/// Steps 1 and 5 around the pool steps: the widening pre-write and the final write of the
+/// global settings, each only when it changes something; one write when no pool is written.
+fn with_server_steps(
     desired: &DeviceConfig,
     live: &LiveConfig,
-    pool_ops: Vec<Operation>,
-) -> Vec<Operation> {
+    pool_steps: Vec<Step>,
+) -> Vec<Step> {
     let Some(ds) = &desired.server else {
-        return pool_ops;
+        return pool_steps;
     };
     let l = &live.server;
-    if pool_ops.is_empty() {
+    if pool_steps.is_empty() {
         return if ds != l {
-            vec![server_put(ds, l)]
+            vec![server_step(ds, l)]
         } else {
             vec![]
         };
@@ -227,17 +179,17 @@ fn with_server_puts(
             .collect(),
         relay_agents: ds.relay_agents.clone(),
     };
-    let mut ops = Vec::new();
+    let mut steps = Vec::new();
     let mut state = l.clone();
     if pre != *l {
-        ops.push(server_put(&pre, l));
+        steps.push(server_step(&pre, l));
         state = pre;
     }
-    ops.extend(pool_ops);
+    steps.extend(pool_steps);
     if *ds != state {
-        ops.push(server_put(ds, &state));
+        steps.push(server_step(ds, &state));
     }
-    ops
+    steps
 }
 
 #[cfg(test)]
@@ -276,10 +228,14 @@ mod tests {
             pools: Some(to_map(desired)),
         };
         let mut d = crate::plan::diff::diff(&desired, &live, true);
-        let ops = operations(&desired, &live, &mut d);
-        let ops = ops
+        let ops = steps(&desired, &live, &mut d)
             .iter()
-            .map(|o| format!("{} {}", o.method, o.path))
+            .map(|s| match s {
+                Step::DeletePool(n) => format!("delete {n}"),
+                Step::UpdatePool(n, _) => format!("update {n}"),
+                Step::CreatePool(n, _) => format!("create {n}"),
+                other => format!("{other:?}"),
+            })
             .collect();
         (
             ops,
@@ -305,14 +261,7 @@ mod tests {
                 ("c", "10.0.3.0/24"),
             ],
         );
-        assert_eq!(
-            ops,
-            vec![
-                "PUT /api/v1/dhcp/pool/c",
-                "PUT /api/v1/dhcp/pool/b",
-                "PUT /api/v1/dhcp/pool/a"
-            ]
-        );
+        assert_eq!(ops, vec!["update c", "update b", "update a"]);
     }
 
     #[test]
@@ -328,14 +277,7 @@ mod tests {
                 ("pool/b".into(), Action::Update)
             ]
         );
-        assert_eq!(
-            ops,
-            vec![
-                "DELETE /api/v1/dhcp/pool/a",
-                "PUT /api/v1/dhcp/pool/b",
-                "POST /api/v1/dhcp/pool"
-            ]
-        );
+        assert_eq!(ops, vec!["delete a", "update b", "create a"]);
     }
 
     #[test]
@@ -348,8 +290,13 @@ mod tests {
             pools: None,
         };
         let mut d = crate::plan::diff::diff(&desired, &live, true);
-        let ops = operations(&desired, &live, &mut d);
-        assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].body, Some(wire::server_body(&s)));
+        let steps = steps(&desired, &live, &mut d);
+        assert_eq!(
+            steps,
+            vec![Step::Server {
+                to: s,
+                expect: Server::default()
+            }]
+        );
     }
 }

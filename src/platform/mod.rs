@@ -1,106 +1,97 @@
-//! Device clients: HTTP with retries and redaction (`http`), the IOS XE API (`ios_xe`) and the
-//! F5 XC leases API (`f5_xc`), and `connect`, which builds a client for an inventory entry.
+//! The platform contract every device API implements, and the backends: one folder per device
+//! API (`ios_xe_rest/`, `f5_xc/`), each with its paths, wire types, reader, lowering of plan
+//! steps into calls, executor and `Device` implementation; `http` (client, TLS, retries,
+//! redaction), `path` (the one URL path-segment encoder) and `exec` (what executors share).
 
+pub mod exec;
 pub mod f5_xc;
 pub mod http;
 pub mod ios_xe_rest;
 pub mod lenient;
+pub mod path;
 
-use crate::config::inventory::{DeviceEntry, Endpoint, Settings};
-use http::{DeviceError, HttpCache, Logger, Secret, TlsOptions};
-
-/// A client for one device.
-pub enum Client {
-    IosXe(ios_xe_rest::IosXe),
-    F5Xc(f5_xc::F5Xc),
-}
+use crate::model::DeviceConfig;
+use crate::model::Platform;
+use crate::model::f5::F5DhcpServer;
+use crate::model::leases::LeaseSet;
+use crate::plan::report::DeviceReport;
+use crate::plan::{DevicePlan, Operation};
+use exec::Stop;
+use futures::future::BoxFuture;
+use http::DeviceError;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 /// Default credentials of the emulator, used by `sim://` devices that name none.
 pub const SIM_USER: &str = "admin";
 pub const SIM_PASSWORD: &str = "admin";
 pub const SIM_API_TOKEN: &str = "sim-token";
 
-fn env_secret(
-    device: &str,
-    var: &Option<String>,
-    what: &str,
-) -> Result<Option<Secret>, DeviceError> {
-    match var {
-        None => Ok(None),
-        Some(name) => match std::env::var(name) {
-            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
-            _ => Err(DeviceError::Setup {
-                device: device.into(),
-                message: format!("environment variable {name} (the {what}) is not set"),
-            }),
-        },
-    }
+/// How a device is planned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanMode {
+    /// Lift the safety gates (apply --force).
+    pub force: bool,
+    /// Add the `expect:` checks (drift).
+    pub drift: bool,
 }
 
-/// Builds the client of a device. `sim_base` resolves `sim://NAME` to the embedded emulator's
-/// base URL for that device.
-pub fn connect(
-    entry: &DeviceEntry,
-    settings: &Settings,
-    sim_base: &dyn Fn(&str) -> Option<String>,
-    cache: &HttpCache,
-    log: Option<Logger>,
-) -> Result<Client, DeviceError> {
-    let setup = |message: String| DeviceError::Setup {
-        device: entry.name.clone(),
-        message,
-    };
-    let (base, is_sim) = match &entry.endpoint {
-        Endpoint::Http(u) => (u.clone(), false),
-        Endpoint::Sim(name) => (
-            sim_base(name)
-                .ok_or_else(|| setup(format!("the emulator for sim://{name} is not running")))?,
-            true,
-        ),
-    };
-    let ca_pem = match &entry.tls.ca_file {
-        Some(f) if !is_sim => {
-            Some(std::fs::read(f).map_err(|e| setup(format!("cannot read tls.ca-file {f}: {e}")))?)
-        }
-        _ => None,
-    };
-    let tls = TlsOptions {
-        ca_pem,
-        insecure: entry.tls.insecure_skip_verify,
-    };
-    let http = cache
-        .get(settings.timeout, settings.retries, &tls, log)
-        .map_err(setup)?;
-    match entry.platform {
-        crate::config::inventory::Platform::IosXe => {
-            let user_secret = env_secret(&entry.name, &entry.auth.username_env, "username")?;
-            let pass = env_secret(&entry.name, &entry.auth.password_env, "password")?;
-            let (user, pass) = match (user_secret, pass) {
-                (Some(u), Some(p)) => (u.expose().to_string(), p),
-                _ if is_sim => (SIM_USER.to_string(), Secret::new(SIM_PASSWORD)),
-                _ => {
-                    return Err(setup(
-                        "auth.username-env and auth.password-env are required".into(),
-                    ));
-                }
-            };
-            Ok(Client::IosXe(ios_xe_rest::IosXe::new(
-                http, &base, &user, pass,
-            )))
-        }
-        crate::config::inventory::Platform::F5Xc => {
-            let token = match env_secret(&entry.name, &entry.auth.api_token_env, "API token")? {
-                Some(t) => t,
-                None if is_sim => Secret::new(SIM_API_TOKEN),
-                None => return Err(setup("auth.api-token-env is required".into())),
-            };
-            Ok(Client::F5Xc(f5_xc::F5Xc::new(
-                http,
-                &base,
-                &entry.namespace,
-                &entry.site,
-                token,
-            )))
-        }
+/// What bindings to clear.
+#[derive(Debug, Clone)]
+pub enum Clear {
+    All,
+    Ips(Vec<Ipv4Addr>),
+}
+
+/// One device with its desired state and a client (and so a session) of its own.
+pub trait Device: Send + Sync {
+    fn name(&self) -> &str;
+    fn platform(&self) -> Platform;
+    /// Reads the device and plans it; a failure is a plan with its error set.
+    fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan>;
+    /// Reads the device and plans it towards the desired state a saved plan was made for
+    /// (apply --plan checks the saved calls against this plan).
+    fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan>;
+    /// Runs a plan's operations in order and checks convergence, stopping before the next
+    /// call once `stop` is requested.
+    fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport>;
+    /// Reads leases and pool utilisation.
+    fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>>;
+    /// Clears bindings: per binding (or for all at once), what was cleared or why not.
+    fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>>;
+    /// Reads the live configuration as a desired state that plans empty (`import`).
+    fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>>;
+    /// Ends the device's session (releases an IOS XE token). Idempotent.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A device's live configuration as a desired state (`import`).
+#[derive(Debug, Clone)]
+pub enum Imported {
+    IosXe(DeviceConfig),
+    /// The DHCP servers of the site's interfaces that have one.
+    F5Xc(BTreeMap<String, F5DhcpServer>),
+}
+
+/// What one clear call did: the binding (or "every automatic binding") or the device's error.
+pub type Cleared = Result<String, DeviceError>;
+
+/// A request this device's platform cannot carry out.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum ClearError {
+    #[error("device `{0}` is F5 XC: its leases are read-only")]
+    ReadOnly(String),
+    #[error("device `{0}` is F5 XC: import reads IOS XE devices only")]
+    NoImport(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Device(#[from] DeviceError),
+}
+
+/// Whether a saved plan's call is one the device's backend makes.
+pub fn allowed(platform: Platform, op: &Operation) -> bool {
+    match platform {
+        Platform::IosXe => ios_xe_rest::lower::allowed(op),
+        Platform::F5Xc => f5_xc::lower::allowed(op),
     }
 }

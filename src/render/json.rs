@@ -54,7 +54,7 @@ pub fn footer(out: &mut dyn Write, summary: &Summary, checksum: &str) -> fmt::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::inventory::Platform;
+    use crate::model::Platform;
 
     fn streamed(plan: &PlanFile) -> String {
         let stream = crate::render::stream::render;

@@ -1,7 +1,7 @@
 //! The `leases` formats: a table, CSV (leases, a blank line, then utilisation) and JSON. Pure
 //! functions over the engine's lease data.
 
-use crate::engine::{LeaseRow, Usage};
+use crate::model::leases::{BindingKind, LeaseRow, Usage};
 use serde::Serialize;
 
 /// Everything `leases` prints.
@@ -24,7 +24,7 @@ fn csv_field(s: &str) -> String {
 fn expires_cell(r: &LeaseRow) -> String {
     match &r.expires {
         // IOS XE says `infinite`; an F5 XC lease without an expiry says nothing
-        None if r.kind == "lease" => "unknown".into(),
+        None if r.kind == BindingKind::Lease => "unknown".into(),
         None => "never".into(),
         Some(t) if r.expires_local => format!("{} (device time)", t.replacen('T', " ", 1)),
         Some(t) if r.expired => format!("{t} (expired)"),
@@ -52,7 +52,7 @@ pub fn csv(r: &LeaseReport) -> String {
             l.ip.clone(),
             l.mac.clone(),
             l.hostname.clone(),
-            l.kind.clone(),
+            l.kind.to_string(),
             l.expires.clone().unwrap_or_default(),
             l.expires_local.to_string(),
             l.expired.to_string(),
@@ -87,7 +87,7 @@ pub fn table(r: &LeaseReport) -> String {
             l.ip.clone(),
             l.mac.clone(),
             l.hostname.clone(),
-            l.kind.clone(),
+            l.kind.to_string(),
             expires_cell(l),
             l.pool.clone(),
         ]);

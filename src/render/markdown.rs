@@ -110,7 +110,7 @@ fn details(d: &DevicePlan) -> String {
         let calls: Vec<String> = d
             .operations
             .iter()
-            .map(|o| format!("`{}`", super::call_line(o)))
+            .map(|o| format!("`{}`", o.line()))
             .collect();
         if !calls.is_empty() {
             let _ = writeln!(s, "Calls, in order: {}\n", calls.join(", "));

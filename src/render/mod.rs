@@ -91,25 +91,6 @@ pub fn impact_line(i: &crate::plan::impact::Impact) -> String {
     format!("{} active client(s): {}{more}", i.count, shown.join(", "))
 }
 
-/// `POST /api/v1/dhcp/pool (pool/guests)`: a call and the resource it writes (unless the path
-/// names it already).
-pub fn call_line(op: &crate::plan::Operation) -> String {
-    call_text(op.method, &op.path, &op.resource)
-}
-
-/// `call_line` of a call's parts.
-pub fn call_text(method: crate::plan::Method, path: &str, resource: &Resource) -> String {
-    let named = match resource {
-        Resource::Pool(n) | Resource::Interface(n) => path.ends_with(&format!("/{n}")),
-        Resource::Server => false,
-    };
-    if named {
-        format!("{method} {path}")
-    } else {
-        format!("{method} {path} ({resource})")
-    }
-}
-
 /// `branch-01: 1 to create, 2 to update, 0 to delete`; a read-only F5 XC site says what was
 /// checked; a failed device says only that it failed (the error is shown once, below it).
 pub fn summary_line(p: &crate::plan::DevicePlan) -> String {

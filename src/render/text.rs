@@ -190,7 +190,7 @@ fn calls(out: &mut dyn Write, d: &DevicePlan) -> fmt::Result {
     }
     writeln!(out, "  calls, in order:")?;
     for (i, op) in d.operations.iter().enumerate() {
-        writeln!(out, "    {}. {}", i + 1, super::call_line(op))?;
+        writeln!(out, "    {}. {}", i + 1, op.line())?;
     }
     Ok(())
 }

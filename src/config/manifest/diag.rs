@@ -1,5 +1,6 @@
 //! Diagnostics: one problem in one file, with a span, a label and an optional hint.
 
+pub use crate::model::names::nearest;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use serde::de::DeserializeOwned;
 use serde_saphyr::Location;
@@ -474,14 +475,4 @@ impl Diags {
     pub fn under(&self, dir: &Path) -> Diags {
         Diags(self.0.iter().map(|d| d.under(dir)).collect())
     }
-}
-
-/// The candidate closest to `word` (Jaro-Winkler above 0.75), for a "did you mean" hint.
-pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }

@@ -469,7 +469,7 @@ fn lower_pool(lw: &mut Lowerer, name: &str, p: &Sp<PoolIn>) -> Option<Pool> {
     let span = lw.span(p);
     let base = format!("pools/{name}");
     lw.note(base.clone(), span);
-    if !crate::plan::order::addressable(name)
+    if !crate::model::names::addressable(name)
         || name.len() > 64
         || name.chars().any(|c| {
             c.is_whitespace() || c == '/' || c.is_control() || c == '?' || c == '#' || c == '%'

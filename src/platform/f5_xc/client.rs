@@ -2,7 +2,7 @@
 //! objects holding the DHCP servers (read in the replace form, written whole with
 //! `resource_version`; `f5_config` maps their DHCP part).
 
-use crate::model::{Lease, SubnetUsage};
+use crate::model::{Lease, Leases, SubnetUsage};
 use crate::platform::http::{DeviceError, Http, Idempotency, Secret};
 use reqwest::Method;
 use serde_json::Value;
@@ -26,12 +26,6 @@ pub struct InterfaceForm {
     pub ethernet: bool,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Leases {
-    pub leases: Vec<Lease>,
-    pub subnets: Vec<SubnetUsage>,
-}
-
 impl F5Xc {
     pub fn new(http: Http, base: &str, namespace: &str, site: &str, token: Secret) -> F5Xc {
         F5Xc {
@@ -52,16 +46,17 @@ impl F5Xc {
 
     /// `{base}/api/config/namespaces/{ns}/network_interfaces[/{name}]`.
     pub fn config_url(&self, name: Option<&str>) -> String {
-        let base = format!(
-            "{}/api/config/namespaces/{}/network_interfaces",
-            self.base, self.namespace
-        );
         match name {
             Some(n) => format!(
-                "{base}/{}",
-                percent_encoding::utf8_percent_encode(n, percent_encoding::NON_ALPHANUMERIC)
+                "{}{}",
+                self.base,
+                super::lower::interface_path(&self.namespace, n)
             ),
-            None => base,
+            None => format!(
+                "{}{}",
+                self.base,
+                super::lower::interfaces_path(&self.namespace)
+            ),
         }
     }
 

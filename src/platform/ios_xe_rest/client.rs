@@ -180,7 +180,7 @@ impl IosXe {
             let name = wire::pool_name(item)
                 .ok_or_else(|| bad("GET", &url, format!("a pool without poolName: {item}")))?
                 .to_string();
-            if !crate::plan::order::addressable(&name) {
+            if !crate::model::names::addressable(&name) {
                 return Err(bad(
                     "GET",
                     &url,
@@ -253,7 +253,7 @@ impl IosXe {
 
     /// Whether a pool exists (used to learn whether an unanswered POST was processed).
     pub async fn pool(&self, name: &str) -> Result<Option<Pool>, DeviceError> {
-        let path = crate::plan::order::pool_path(name);
+        let path = super::lower::pool_path(name);
         match self.call(Method::GET, &path, None).await {
             Ok(ans) => {
                 let v = ans.json("GET", &self.url(&path))?;

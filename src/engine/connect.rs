@@ -1,0 +1,139 @@
+//! From an inventory entry to a bound device: credentials from the environment, TLS options,
+//! the backend's client, and the device bound to its own desired state (a desired file of
+//! another platform cannot reach it).
+
+use crate::config::inventory::{DeviceEntry, Endpoint, Settings};
+use crate::model::{Desired, Platform, Safety};
+use crate::platform::http::{DeviceError, HttpCache, Logger, Secret, TlsOptions};
+use crate::platform::{Device, SIM_API_TOKEN, SIM_PASSWORD, SIM_USER};
+use crate::platform::{f5_xc, ios_xe_rest};
+
+/// A backend's client for one device.
+pub enum Client {
+    IosXe(ios_xe_rest::IosXe),
+    F5Xc(f5_xc::F5Xc),
+}
+
+fn env_secret(
+    device: &str,
+    var: &Option<String>,
+    what: &str,
+) -> Result<Option<Secret>, DeviceError> {
+    match var {
+        None => Ok(None),
+        Some(name) => match std::env::var(name) {
+            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            _ => Err(DeviceError::Setup {
+                device: device.into(),
+                message: format!("environment variable {name} (the {what}) is not set"),
+            }),
+        },
+    }
+}
+
+/// Builds the client of a device. `sim_base` resolves `sim://NAME` to the embedded emulator's
+/// base URL for that device.
+pub fn connect(
+    entry: &DeviceEntry,
+    settings: &Settings,
+    sim_base: &dyn Fn(&str) -> Option<String>,
+    cache: &HttpCache,
+    log: Option<Logger>,
+) -> Result<Client, DeviceError> {
+    let setup = |message: String| DeviceError::Setup {
+        device: entry.name.clone(),
+        message,
+    };
+    let (base, is_sim) = match &entry.endpoint {
+        Endpoint::Http(u) => (u.clone(), false),
+        Endpoint::Sim(name) => (
+            sim_base(name)
+                .ok_or_else(|| setup(format!("the emulator for sim://{name} is not running")))?,
+            true,
+        ),
+    };
+    let ca_pem = match &entry.tls.ca_file {
+        Some(f) if !is_sim => {
+            Some(std::fs::read(f).map_err(|e| setup(format!("cannot read tls.ca-file {f}: {e}")))?)
+        }
+        _ => None,
+    };
+    let tls = TlsOptions {
+        ca_pem,
+        insecure: entry.tls.insecure_skip_verify,
+    };
+    let http = cache
+        .get(settings.timeout, settings.retries, &tls, log)
+        .map_err(setup)?;
+    match entry.platform {
+        Platform::IosXe => {
+            let user_secret = env_secret(&entry.name, &entry.auth.username_env, "username")?;
+            let pass = env_secret(&entry.name, &entry.auth.password_env, "password")?;
+            let (user, pass) = match (user_secret, pass) {
+                (Some(u), Some(p)) => (u.expose().to_string(), p),
+                _ if is_sim => (SIM_USER.to_string(), Secret::new(SIM_PASSWORD)),
+                _ => {
+                    return Err(setup(
+                        "auth.username-env and auth.password-env are required".into(),
+                    ));
+                }
+            };
+            Ok(Client::IosXe(ios_xe_rest::IosXe::new(
+                http, &base, &user, pass,
+            )))
+        }
+        Platform::F5Xc => {
+            let token = match env_secret(&entry.name, &entry.auth.api_token_env, "API token")? {
+                Some(t) => t,
+                None if is_sim => Secret::new(SIM_API_TOKEN),
+                None => return Err(setup("auth.api-token-env is required".into())),
+            };
+            Ok(Client::F5Xc(f5_xc::F5Xc::new(
+                http,
+                &base,
+                &entry.namespace,
+                &entry.site,
+                token,
+            )))
+        }
+    }
+}
+/// Binds a device entry, its desired state and its client. A desired state of another
+/// platform than the client's is refused here, once.
+pub fn bind(
+    entry: &DeviceEntry,
+    desired: &Desired,
+    client: Client,
+    safety: Safety,
+) -> Result<Box<dyn Device>, DeviceError> {
+    match (client, desired) {
+        (_, Desired::Invalid(why)) => Err(DeviceError::Setup {
+            device: entry.name.clone(),
+            message: format!("{why}: the device was not contacted"),
+        }),
+        (Client::IosXe(client), Desired::IosXe(desired)) => {
+            Ok(Box::new(ios_xe_rest::device::IosXeDevice {
+                name: entry.name.clone(),
+                prune: entry.prune,
+                protected: entry.protected_pools.clone(),
+                safety,
+                desired: desired.clone(),
+                client,
+            }))
+        }
+        (Client::F5Xc(client), Desired::F5Xc(desired)) => Ok(Box::new(f5_xc::device::F5XcDevice {
+            name: entry.name.clone(),
+            namespace: entry.namespace.clone(),
+            safety,
+            desired: desired.clone(),
+            client,
+        })),
+        _ => Err(DeviceError::Setup {
+            device: entry.name.clone(),
+            message: format!(
+                "device {}: the desired file does not match the device's platform ({})",
+                entry.name, entry.platform
+            ),
+        }),
+    }
+}

@@ -1,0 +1,111 @@
+//! The F5 XC executor: re-reads every interface in the replace form, refuses a stale one, and
+//! PUTs each fresh form with only `dhcp_server` swapped, at the version read.
+
+use super::F5Xc;
+use crate::model::f5::F5DhcpServer;
+use crate::plan::report::{DeviceReport, OpDone, OpFailed};
+use crate::plan::{DevicePlan, Resource};
+use crate::platform::exec::{Stop, skipped};
+use std::collections::BTreeMap;
+
+/// Executes an F5 XC site's interface PUTs. Every interface is read again first, in the
+/// replace form; when one's DHCP server is no longer what was planned, the device is stale and
+/// nothing is written. Otherwise each PUT carries that fresh form with only `dhcp_server`
+/// swapped, at the version read (a racing write is refused by the API with 409: reported,
+/// nothing overwritten, nothing more sent). Then the interfaces are read once more.
+pub async fn execute_f5(
+    client: &F5Xc,
+    plan: &DevicePlan,
+    desired: &BTreeMap<String, F5DhcpServer>,
+    stop: &Stop,
+) -> DeviceReport {
+    let mut report = DeviceReport::new(&plan.device);
+    let mut fresh = Vec::new();
+    for op in &plan.operations {
+        let Resource::Interface(name) = &op.resource else {
+            report.error = Some(format!("{} is not an F5 XC interface call", op.resource));
+            return report;
+        };
+        let form = match client.interface(name).await {
+            Ok(f) => f,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                report.skipped = skipped(&plan.operations);
+                return report;
+            }
+        };
+        let planned: Option<F5DhcpServer> = op
+            .expect_server
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok());
+        if form.dhcp != planned {
+            report.blocked = Some(format!(
+                "stale: the DHCP server of interface {name} changed since planning; nothing \
+                 written; plan again"
+            ));
+            return report;
+        }
+        fresh.push((name.clone(), op, form));
+    }
+    for (i, (name, op, form)) in fresh.iter().enumerate() {
+        if stop.requested() {
+            report.interrupted = true;
+            report.skipped = skipped(&plan.operations[i..]);
+            break;
+        }
+        let body = op.body.clone().unwrap_or(serde_json::Value::Null);
+        let result = match super::config::with_dhcp(&form.form, &body) {
+            Ok(object) => client
+                .put_interface(name, &object, &form.resource_version)
+                .await
+                .map_err(|e| {
+                    if e.status() == Some(409) {
+                        format!(
+                            "{e}: the interface was changed by someone else just now; nothing \
+                             overwritten; plan again"
+                        )
+                    } else {
+                        e.to_string()
+                    }
+                }),
+            Err(e) => Err(format!("interface {name}: {e}")),
+        };
+        match result {
+            Ok(status) => report.done.push(OpDone {
+                method: op.method,
+                path: op.path.clone(),
+                resource: op.resource.clone(),
+                status,
+                note: None,
+            }),
+            Err(error) => {
+                report.failed = Some(OpFailed {
+                    method: op.method,
+                    path: op.path.clone(),
+                    resource: op.resource.clone(),
+                    status: None,
+                    error,
+                });
+                report.skipped = skipped(&plan.operations[i + 1..]);
+                break;
+            }
+        }
+    }
+    if report.done.is_empty() {
+        return report;
+    }
+    let mut residue = Vec::new();
+    for (name, want) in desired {
+        match client.interface(name).await {
+            Ok(f) if f.dhcp.as_ref() == Some(want) => {}
+            Ok(_) => residue.push(format!("interface/{name}")),
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        }
+    }
+    report.converged = Some(residue.is_empty());
+    report.residue = residue;
+    report
+}

@@ -1,0 +1,186 @@
+//! The IOS XE REST API as a `Device`: read and plan, apply, leases, clear, import.
+
+use super::IosXe;
+use crate::model::leases::{BindingKind, LeaseRow, LeaseSet, Usage};
+use crate::model::{DeviceConfig, IosXeDesired, Platform, Safety};
+use crate::plan::report::DeviceReport;
+use crate::plan::{self, DevicePlan, Policy};
+use crate::platform::exec::Stop;
+use crate::platform::http::DeviceError;
+use crate::platform::{Clear, ClearError, Cleared, Device, Imported, PlanMode};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+pub struct IosXeDevice {
+    pub name: String,
+    pub prune: bool,
+    pub protected: Vec<String>,
+    pub safety: Safety,
+    pub desired: Arc<IosXeDesired>,
+    pub client: IosXe,
+}
+
+impl IosXeDevice {
+    async fn plan_inner(&self, mode: PlanMode, desired: &DeviceConfig) -> DevicePlan {
+        let live = match self.client.read().await {
+            Ok(l) => l,
+            Err(err) => return DevicePlan::failed(&self.name, Platform::IosXe, err.to_string()),
+        };
+        let policy = Policy {
+            prune: self.prune,
+            protected: &self.protected,
+            safety: self.safety,
+            force: mode.force,
+        };
+        let mut plan = plan::plan_ios_xe(&self.name, desired, &live, &policy, &super::Rest);
+        // Whom it hurts: the bindings are read only when a change can take addresses away.
+        if plan::needs_bindings(&plan, &live, desired) {
+            let read = self.client.bindings().await.map_err(|e| e.to_string());
+            let read = read.as_deref().map_err(String::clone);
+            plan::attach_impact(&mut plan, &live, desired, read, &policy);
+        }
+        let expect = &self.desired.expect;
+        if mode.drift && (expect.max_utilization.is_some() || expect.min_free.is_some()) {
+            match self.client.bindings().await {
+                Ok(b) => {
+                    if let Some(max) = expect.max_utilization {
+                        plan.findings
+                            .extend(plan::expect::ios_utilization(&live, &b, max));
+                    }
+                    if let Some(min) = expect.min_free {
+                        plan.findings
+                            .extend(plan::expect::ios_min_free(&live, &b, min));
+                    }
+                }
+                Err(err) => plan.error = Some(err.to_string()),
+            }
+        }
+        plan
+    }
+
+    async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
+        let live = self.client.read().await?;
+        let bindings = self.client.bindings().await?;
+        let mut set = LeaseSet::default();
+        for b in &bindings {
+            // a manual binding belongs to its own pool, though a dynamic pool may cover it
+            let manual = live.pools.iter().find(|(_, p)| {
+                matches!(&p.kind, crate::model::PoolKind::Manual { host, .. } if *host == b.ip)
+            });
+            let dynamic = live
+                .pools
+                .iter()
+                .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)));
+            let pool = manual
+                .or(dynamic)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            set.leases.push(LeaseRow {
+                device: self.name.clone(),
+                ip: b.ip.to_string(),
+                mac: b.mac.to_string(),
+                hostname: String::new(),
+                kind: match b.kind {
+                    crate::model::BindingType::Automatic => BindingKind::Automatic,
+                    crate::model::BindingType::Manual => BindingKind::Manual,
+                },
+                expires: b.expires.as_deref().map(crate::model::time::ios_time),
+                expires_local: true,
+                expired: false,
+                pool,
+            });
+        }
+        let max = self.desired.expect.max_utilization;
+        for (pool, used, total) in plan::expect::ios_usage(&live, &bindings) {
+            let percent = plan::expect::percent(used, total);
+            set.utilisation.push(Usage {
+                device: self.name.clone(),
+                pool,
+                used,
+                total,
+                percent,
+                over: max.is_some_and(|m| percent > u64::from(m)),
+            });
+        }
+        Ok(set)
+    }
+
+    async fn clear_inner(&self, what: &Clear) -> Vec<Cleared> {
+        match what {
+            Clear::All => vec![
+                self.client
+                    .clear_all_bindings()
+                    .await
+                    .map(|()| "every automatic binding".to_string()),
+            ],
+            Clear::Ips(ips) => {
+                let mut out = Vec::new();
+                for ip in ips {
+                    out.push(
+                        self.client
+                            .clear_binding(*ip)
+                            .await
+                            .map(|()| ip.to_string()),
+                    );
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Device for IosXeDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn platform(&self) -> Platform {
+        Platform::IosXe
+    }
+    fn plan(&self, mode: PlanMode) -> BoxFuture<'_, DevicePlan> {
+        Box::pin(self.plan_inner(mode, &self.desired.config))
+    }
+    fn plan_saved<'a>(&'a self, saved: &'a DevicePlan, force: bool) -> BoxFuture<'a, DevicePlan> {
+        let mode = PlanMode {
+            force,
+            drift: false,
+        };
+        match &saved.desired {
+            Some(d) => Box::pin(self.plan_inner(mode, d)),
+            None => Box::pin(async move {
+                let why = if saved.error.is_some() {
+                    "the device could not be planned when the plan was saved (the plan file \
+                     holds its error): nothing of it is applied; plan again"
+                } else {
+                    "the saved plan has no desired state; plan again"
+                };
+                DevicePlan::failed(&self.name, Platform::IosXe, why.into())
+            }),
+        }
+    }
+    fn apply<'a>(&'a self, plan: &'a DevicePlan, stop: &'a Stop) -> BoxFuture<'a, DeviceReport> {
+        Box::pin(async move {
+            // A saved plan carries the desired state it was made for.
+            let desired = plan.desired.as_ref().unwrap_or(&self.desired.config);
+            super::apply::execute_until(&self.client, plan, desired, self.prune, stop).await
+        })
+    }
+    fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>> {
+        Box::pin(self.leases_inner())
+    }
+    fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>> {
+        let what = what.clone();
+        Box::pin(async move { Ok(self.clear_inner(&what).await) })
+    }
+    fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>> {
+        Box::pin(async move {
+            let live = self.client.read().await?;
+            Ok(Imported::IosXe(DeviceConfig {
+                server: Some(live.server),
+                pools: Some(live.pools),
+            }))
+        })
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.client.logout())
+    }
+}
