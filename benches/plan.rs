@@ -79,7 +79,7 @@ fn scenario() -> (LiveConfig, DeviceConfig) {
 
 fn big_file() -> String {
     let (_, desired) = scenario();
-    ios_xe::render(&desired, "")
+    dhcpform::config::manifest::write::render(&desired, "")
 }
 
 fn peak_rss_mb() -> f64 {

@@ -271,7 +271,7 @@ proptest! {
             }
         }
         let config = DeviceConfig { server: Some(server), pools: Some(pools) };
-        let text = dhcpform::config::manifest::ios_xe::render(&config, "# test\n");
+        let text = dhcpform::config::manifest::write::render(&config, "# test\n");
         let file = dhcpform::config::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
             &text);
         let mut diags = dhcpform::config::manifest::Diags::default();

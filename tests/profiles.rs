@@ -334,7 +334,7 @@ proptest! {
         (profile, file) in case()
     ) {
         let with = lowered(&profile, &file);
-        let expanded = dhcpform::config::manifest::ios_xe::render(&with, "");
+        let expanded = dhcpform::config::manifest::write::render(&with, "");
         let without = lowered("", &expanded);
         prop_assert_eq!(&with, &without);
         let policy = Policy { prune: true, protected: &[],

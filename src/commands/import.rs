@@ -71,11 +71,11 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
     let text = match imported {
         crate::platform::Imported::IosXe(config) => {
-            crate::config::manifest::ios_xe::render_with(&config, &header, profile)
+            crate::config::manifest::write::render_with(&config, &header, profile)
         }
         crate::platform::Imported::F5Xc(ifaces) => {
             let mut text = header;
-            crate::config::manifest::f5_xc::render_interfaces(&mut text, &ifaces);
+            crate::config::manifest::write::render_interfaces(&mut text, &ifaces);
             text
         }
     };

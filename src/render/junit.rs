@@ -2,7 +2,7 @@
 //! case per device. A device with changes, drift (a failed `expect:` check) or an error is a
 //! failure whose text is the device's part of the text report.
 
-use super::stream::Style;
+use super::Style;
 use crate::plan::{DevicePlan, Kind};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::{self, Write};

@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod stream;
 pub mod text;
 
-use crate::config::manifest::ios_xe::{render_pool, render_server};
+use crate::config::manifest::write::{render_f5_server, render_pool, render_server, yaml_str};
 use crate::model::{Pool, Server};
 use crate::plan::{Change, Resource};
 use serde_json::Value;
@@ -27,20 +27,14 @@ pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
         }
         Resource::Pool(name) => {
             if let Ok(p) = serde_json::from_value::<Pool>(v.clone()) {
-                out.push_str(&format!(
-                    "{}:\n",
-                    crate::config::manifest::ios_xe::yaml_str(name)
-                ));
+                out.push_str(&format!("{}:\n", yaml_str(name)));
                 render_pool(&mut out, &p, "  ");
             }
         }
         Resource::Interface(name) => {
             if let Ok(s) = serde_json::from_value::<crate::model::f5::F5DhcpServer>(v.clone()) {
-                out.push_str(&format!(
-                    "{}:\n",
-                    crate::config::manifest::ios_xe::yaml_str(name)
-                ));
-                crate::config::manifest::f5_xc::render_server(&mut out, &s, "  ");
+                out.push_str(&format!("{}:\n", yaml_str(name)));
+                render_f5_server(&mut out, &s, "  ");
             }
         }
     }
@@ -66,6 +60,17 @@ pub fn change_diff(c: &Change) -> String {
         }
     }
     out
+}
+
+/// How text is dressed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// GitHub Actions: each device in a `::group::`.
+    pub github: bool,
+    /// Only devices with changes, findings or errors, and the summary.
+    pub quiet: bool,
 }
 
 /// `3 active client(s): 10.0.0.31 (02:00:00:00:00:01, until 2026:11:25 12:16), ... and 1 more`

@@ -3,6 +3,7 @@
 //! `finish`. `plan`, `drift` and `show` all render through this, so a saved plan shows exactly
 //! as it was planned.
 
+pub use super::Style;
 use super::{gitlab, json, junit, markdown, text};
 use crate::plan::{Checksum, DevicePlan, Kind, PlanFile, Summary};
 
@@ -14,17 +15,6 @@ pub enum Format {
     Markdown,
     Junit,
     Gitlab,
-}
-
-/// How text is dressed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Style {
-    /// ANSI colours.
-    pub color: bool,
-    /// GitHub Actions: each device in a `::group::`.
-    pub github: bool,
-    /// Only devices with changes, findings or errors, and the summary.
-    pub quiet: bool,
 }
 
 enum State {

@@ -1,7 +1,7 @@
 //! The `text` plan format: a summary line per device, item-level list changes, unified diffs of
 //! canonical YAML, the calls in order, and the safety verdict. Colour is optional.
 
-use super::stream::Style;
+use super::Style;
 use super::{change_diff, summary_line};
 use crate::plan::{Action, Change, DevicePlan, Kind, Summary};
 use std::fmt::{self, Write};

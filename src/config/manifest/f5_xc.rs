@@ -13,7 +13,6 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -310,59 +309,4 @@ fn reservations(
         }
     }
     out
-}
-
-fn yaml(s: &str) -> String {
-    super::ios_xe::yaml_str(s)
-}
-
-/// The `interfaces:` section of a desired file (used by `import`).
-pub fn render_interfaces(out: &mut String, ifaces: &BTreeMap<String, F5DhcpServer>) {
-    out.push_str("interfaces:\n");
-    for (name, s) in ifaces {
-        let _ = writeln!(out, "  {}:", yaml(name));
-        render_server(out, s, "    ");
-    }
-}
-
-/// One interface's DHCP server, each line indented by `indent`.
-pub fn render_server(out: &mut String, s: &F5DhcpServer, indent: &str) {
-    let _ = writeln!(out, "{indent}network: {}", s.network);
-    if !s.pools.is_empty() {
-        let pools: Vec<String> = s.pools.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "{indent}pools: [{}]", pools.join(", "));
-    }
-    match s.gateway {
-        Gateway::First => {}
-        Gateway::Last => {
-            let _ = writeln!(out, "{indent}gateway: last");
-        }
-        Gateway::Address(ip) => {
-            let _ = writeln!(out, "{indent}gateway: {ip}");
-        }
-    }
-    if let Dns::Address(ip) = s.dns {
-        let _ = writeln!(out, "{indent}dns: {ip}");
-    }
-    if s.pool_mode == PoolMode::Exclude {
-        let _ = writeln!(out, "{indent}pool-mode: exclude");
-    }
-    match &s.interface_addressing {
-        Addressing::FromStart => {}
-        Addressing::FromEnd => {
-            let _ = writeln!(out, "{indent}interface-addressing: from-end");
-        }
-        Addressing::Nodes(nodes) => {
-            let _ = writeln!(out, "{indent}interface-addressing:");
-            for (node, ip) in nodes {
-                let _ = writeln!(out, "{indent}  {}: {ip}", yaml(node));
-            }
-        }
-    }
-    if !s.reservations.is_empty() {
-        let _ = writeln!(out, "{indent}reservations:");
-        for (mac, ip) in &s.reservations {
-            let _ = writeln!(out, "{indent}  \"{mac}\": {ip}");
-        }
-    }
 }

@@ -8,8 +8,12 @@
 pub mod diag;
 pub mod f5_xc;
 pub mod ios_xe;
+pub mod ios_xe_in;
 pub mod keys;
 pub mod lower;
+pub mod options;
+pub mod profile;
+pub mod write;
 
 pub use diag::{Diag, Diags, Severity, SourceFile};
 
