@@ -6,10 +6,8 @@
 mod common;
 
 use common::{Repo, TestSim};
-use dhcpform::engine::{
-    ApplyHooks, ApplyOutcome, ApplyRequest, DeviceLeases, Engine, Options, PlanMode, Selection,
-};
-use dhcpform::plan::{DevicePlan, PlanFile};
+use dhcpform::engine::{ApplyRequest, DeviceLeases, Engine, Options, PlanMode, Selection};
+use dhcpform::plan::DevicePlan;
 
 const NAMES: [&str; 6] = ["r5", "r3", "r1", "r6", "r2", "r4"];
 
@@ -131,47 +129,19 @@ fn leases_come_in_name_order_and_release_tokens() {
     }
 }
 
-struct Refuse {
-    shown: Option<PlanFile>,
-    asked: usize,
-}
-
-impl ApplyHooks for Refuse {
-    fn planned(&mut self, plan: &PlanFile) {
-        self.shown = Some(plan.clone());
-    }
-    fn confirm(&mut self) -> bool {
-        self.asked += 1;
-        false
-    }
-}
-
 #[test]
 fn a_refused_confirmation_writes_nothing_and_releases_every_token() {
     let (sim, repo) = fleet();
     let rt = runtime();
-    let mut hooks = Refuse {
-        shown: None,
-        asked: 0,
-    };
-    let outcome = rt
-        .block_on(engine(&repo, 2, Selection::default()).apply(ApplyRequest::default(), &mut hooks))
+    let prepared = rt
+        .block_on(engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default()))
         .unwrap();
-    assert!(matches!(outcome, ApplyOutcome::Cancelled));
-    assert_eq!(hooks.asked, 1, "asked once for the whole fleet");
-    assert_eq!(hooks.shown.unwrap().devices.len(), NAMES.len());
+    assert_eq!(prepared.plan().devices.len(), NAMES.len());
+    assert!(prepared.has_writes(), "every device has a pool to create");
+    rt.block_on(prepared.cancel());
     for n in NAMES {
         assert!(sim.writes(n).is_empty(), "{n}: {:?}", sim.writes(n));
         assert_eq!(tokens(&sim, n), (1, 1), "{n}");
-    }
-}
-
-struct Accept;
-
-impl ApplyHooks for Accept {
-    fn planned(&mut self, _: &PlanFile) {}
-    fn confirm(&mut self) -> bool {
-        true
     }
 }
 
@@ -179,14 +149,10 @@ impl ApplyHooks for Accept {
 fn apply_converges_every_device_and_releases_every_token() {
     let (sim, repo) = fleet();
     let rt = runtime();
-    let outcome = rt
-        .block_on(
-            engine(&repo, 2, Selection::default()).apply(ApplyRequest::default(), &mut Accept),
-        )
+    let prepared = rt
+        .block_on(engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default()))
         .unwrap();
-    let ApplyOutcome::Done(reports) = outcome else {
-        panic!("not applied")
-    };
+    let reports = rt.block_on(prepared.execute());
     let names: Vec<&str> = reports.iter().map(|r| r.device.as_str()).collect();
     assert_eq!(names, ["r1", "r2", "r3", "r4", "r5", "r6"]);
     for r in &reports {

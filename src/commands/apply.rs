@@ -2,7 +2,7 @@
 //! the report and its exit code.
 
 use super::{Exit, Printer};
-use crate::engine::{ApplyHooks, ApplyOutcome, ApplyRequest, Options};
+use crate::engine::{ApplyRequest, Options};
 use crate::plan::PlanFile;
 use crate::plan::report::DeviceReport;
 use std::path::Path;
@@ -26,37 +26,6 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
     Ok(plan)
 }
 
-/// Shows the plan and asks; a refusal to ask (no terminal, no --yes) is kept as the error.
-struct Hooks<'a> {
-    p: &'a Printer,
-    yes: bool,
-    refused: Option<miette::Report>,
-}
-
-impl ApplyHooks for Hooks<'_> {
-    fn planned(&mut self, plan: &PlanFile) {
-        // with -q, the stream shows only devices with changes or errors
-        {
-            let style = super::plan::style(self.p);
-            self.p.out(&crate::render::stream::render(
-                plan,
-                crate::render::stream::Format::Text,
-                style,
-            ));
-        }
-    }
-
-    fn confirm(&mut self) -> bool {
-        match self.p.confirm(self.yes, "apply", "Apply these changes?") {
-            Ok(answer) => answer,
-            Err(e) => {
-                self.refused = Some(e);
-                false
-            }
-        }
-    }
-}
-
 pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
     let saved = a.plan.map(load_plan).transpose()?;
     let engine = match super::load(p, a.dir, a.options) {
@@ -73,34 +42,44 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
         return Ok(Exit::Error);
     }
     let rt = super::runtime()?;
-    let mut hooks = Hooks {
-        p,
-        yes: a.yes,
-        refused: None,
-    };
     let req = ApplyRequest {
         saved,
         force: a.force,
         signals: true,
         on_interrupt: Some(p.stderr_logger()),
     };
-    let outcome = rt
-        .block_on(engine.apply(req, &mut hooks))
+    let prepared = rt
+        .block_on(engine.prepare(req))
         .map_err(miette::Report::new)?;
-    if let Some(e) = hooks.refused {
-        return Err(e);
-    }
-    match outcome {
-        ApplyOutcome::Cancelled => {
-            p.err("apply cancelled: nothing written");
-            // nothing was written, but nothing pending was done either
-            Ok(Exit::Error)
+    // with -q, the stream shows only devices with changes or errors
+    let style = super::plan::style(p);
+    p.out(&crate::render::stream::render(
+        &prepared.plan(),
+        crate::render::stream::Format::Text,
+        style,
+    ));
+    if prepared.has_writes() {
+        // asked here, with no runtime in use; an interrupt at the prompt cancels
+        prepared.asking(true);
+        let answer = p.confirm(a.yes, "apply", "Apply these changes?");
+        prepared.asking(false);
+        match answer {
+            Ok(true) => {}
+            Ok(false) => {
+                rt.block_on(prepared.cancel());
+                p.err("apply cancelled: nothing written");
+                // nothing was written, but nothing pending was done either
+                return Ok(Exit::Error);
+            }
+            Err(e) => {
+                rt.block_on(prepared.cancel());
+                return Err(e);
+            }
         }
-        ApplyOutcome::Done(reports) => {
-            p.out(&report_text(&reports));
-            Ok(exit_code(&reports))
-        }
     }
+    let reports = rt.block_on(prepared.execute());
+    p.out(&report_text(&reports));
+    Ok(exit_code(&reports))
 }
 
 fn report_text(reports: &[DeviceReport]) -> String {

@@ -22,6 +22,7 @@ pub fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
 pub struct Stop {
     requested: AtomicBool,
     wrote: AtomicBool,
+    asking: AtomicBool,
 }
 
 impl Stop {
@@ -30,6 +31,13 @@ impl Stop {
     }
     pub fn requested(&self) -> bool {
         self.requested.load(Ordering::SeqCst)
+    }
+    /// Whether the user is being asked to confirm (an interrupt then cancels).
+    pub fn asking(&self) -> bool {
+        self.asking.load(Ordering::SeqCst)
+    }
+    pub fn set_asking(&self, asking: bool) {
+        self.asking.store(asking, Ordering::SeqCst);
     }
     /// Records that a write is about to be sent: from here the device may carry it out,
     /// whatever answer comes back.

@@ -1,0 +1,266 @@
+//! Apply as prepare -> confirm -> execute: `Engine::prepare` plans every device (or checks a
+//! saved plan against a fresh one) and keeps each device's session; the command shows the
+//! plan and asks, with no runtime in use; `Prepared::execute` runs the writes (or `cancel`
+//! releases the sessions).
+
+use super::run::{Running, finish};
+use super::signals::listen;
+use super::{Engine, EngineError};
+use crate::plan::report::DeviceReport;
+use crate::plan::{DevicePlan, PlanFile};
+use crate::platform::http::Logger;
+use crate::platform::{Device, PlanMode};
+use std::sync::Arc;
+
+/// What `apply` is asked to do.
+#[derive(Clone, Default)]
+pub struct ApplyRequest {
+    /// A plan saved by `plan --out`: its operations run, after the live digest check.
+    pub saved: Option<PlanFile>,
+    /// Lift the safety gates (never the stale-plan check).
+    pub force: bool,
+    /// Listen for Ctrl-C and SIGTERM: the first stops the writes after the call in flight
+    /// (tokens are released, the rest is reported skipped); the second ends the process at
+    /// once (exit 3 when something was written, else 1).
+    pub signals: bool,
+    /// Told when the first signal arrived (the command says so to the user).
+    pub on_interrupt: Option<Logger>,
+}
+
+/// An apply planned and ready: the plan to show, and the devices' sessions kept for the
+/// writes. Nothing has been written yet.
+pub struct Prepared {
+    run: Running,
+    planned: Vec<Planned>,
+    /// Devices that will not run (blocked, failed, stale), with why.
+    reports: Vec<DeviceReport>,
+    listener: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Plans every selected device (a saved plan: only its devices, each checked against a
+    /// fresh plan from its saved desired state) and keeps each device's session for the
+    /// writes. With `req.signals`, Ctrl-C and SIGTERM are listened for from here on.
+    pub async fn prepare(mut self, req: ApplyRequest) -> Result<Prepared, EngineError> {
+        if let Some(saved) = &req.saved {
+            for d in &saved.devices {
+                if !self.repo.devices.iter().any(|(e, _)| e.name == d.device) {
+                    return Err(EngineError::SavedPlanDevice(d.device.clone()));
+                }
+            }
+            let devices = &self.repo.devices;
+            self.selected.retain(|i| {
+                saved
+                    .devices
+                    .iter()
+                    .any(|d| devices.get(*i).is_some_and(|(e, _)| e.name == d.device))
+            });
+        }
+        let run = self.start().await?;
+        let listener = req
+            .signals
+            .then(|| listen(run.stop.clone(), req.on_interrupt.clone()));
+        let mut planned = run.plan_for_apply(&req).await;
+        let mut reports = Vec::new();
+        if let Some(saved) = &req.saved {
+            for (_, plan) in planned.iter_mut() {
+                reports.extend(replay_saved(plan, saved));
+            }
+        }
+        for (_, p) in &planned {
+            if !reports.iter().any(|r: &DeviceReport| r.device == p.device)
+                && let Some(report) = not_runnable(p)
+            {
+                reports.push(report);
+            }
+        }
+        Ok(Prepared {
+            run,
+            planned,
+            reports,
+            listener,
+        })
+    }
+}
+
+impl Prepared {
+    /// The plan about to be applied (shown before confirming).
+    pub fn plan(&self) -> PlanFile {
+        PlanFile::new(
+            crate::plan::Kind::Plan,
+            self.planned.iter().map(|(_, p)| p.clone()).collect(),
+        )
+    }
+
+    fn runnable(&self) -> Vec<&Planned> {
+        self.planned
+            .iter()
+            .filter(|(d, p)| {
+                d.is_some()
+                    && !p.operations.is_empty()
+                    && !self.reports.iter().any(|r| r.device == p.device)
+            })
+            .collect()
+    }
+
+    /// Whether some device has calls to run (only then is confirmation asked for).
+    pub fn has_writes(&self) -> bool {
+        !self.runnable().is_empty() && !self.run.stop.requested()
+    }
+
+    /// Told while the command asks for confirmation: an interrupt then cancels the apply
+    /// (exit 1, nothing written) instead of waiting for an answer.
+    pub fn asking(&self, asking: bool) {
+        self.run.stop.set_asking(asking);
+    }
+
+    /// Runs the writes and releases every session: one report per device that was blocked,
+    /// failed or had calls, by name.
+    pub async fn execute(self) -> Vec<DeviceReport> {
+        let mut reports = self.reports.clone();
+        let runnable = self.runnable();
+        if !runnable.is_empty() {
+            reports.extend(self.run.run_writes(&runnable).await);
+        }
+        self.close().await;
+        reports.sort_by(|a, b| a.device.cmp(&b.device));
+        reports
+    }
+
+    /// Writes nothing; releases every session.
+    pub async fn cancel(self) {
+        self.close().await;
+    }
+
+    async fn close(self) {
+        let sessions = self.planned.iter().filter_map(|(d, _)| d.as_deref());
+        futures::future::join_all(sessions.map(finish)).await;
+        if let Some(l) = self.listener {
+            l.abort();
+        }
+        self.run.stop().await;
+    }
+}
+
+impl Running {
+    /// Plans every device for apply, keeping each bound device (its session) for the writes.
+    /// A device in a saved plan is planned from the saved desired state.
+    async fn plan_for_apply(&self, req: &ApplyRequest) -> Vec<Planned> {
+        let mut planned: Vec<Planned> = Vec::new();
+        let mode = PlanMode {
+            force: req.force,
+            drift: false,
+        };
+        let saved = Arc::new(req.saved.clone());
+        self.ordered(
+            move |shared, i, sem| {
+                let saved = saved.clone();
+                async move {
+                    let device = match shared.bind_device(i) {
+                        Err(e) => return (None, shared.failed(i, e.to_string())),
+                        Ok(d) => d,
+                    };
+                    let old = saved
+                        .as_ref()
+                        .as_ref()
+                        .and_then(|s| s.devices.iter().find(|d| d.device == device.name()));
+                    let _permit = sem.acquire().await;
+                    let plan = match old {
+                        Some(old) => device.plan_saved(old, mode.force).await,
+                        None => device.plan(mode).await,
+                    };
+                    (Some(device), plan)
+                }
+            },
+            |shared, i, why| (None, shared.internal_failure(i, why)),
+            &mut |p| planned.push(p),
+        )
+        .await;
+        planned
+    }
+
+    /// Runs the runnable devices' calls, at most `parallelism` devices at once; a device not
+    /// started when a stop is requested is reported with every call skipped.
+    pub(super) async fn run_writes(&self, runnable: &[&Planned]) -> Vec<DeviceReport> {
+        let (sem, stop) = (&self.sem, &self.stop);
+        let runs = runnable.iter().filter_map(|(d, p)| {
+            let d = d.as_ref()?;
+            Some(async move {
+                let _permit = sem.acquire().await;
+                if stop.requested() {
+                    return crate::platform::exec::not_started(p);
+                }
+                d.apply(p, stop).await
+            })
+        });
+        futures::future::join_all(runs).await
+    }
+}
+
+/// A device planned for apply: the bound device (absent when it could not be bound) and its
+/// plan.
+type Planned = (Option<Box<dyn Device>>, DevicePlan);
+
+/// A device whose plan cannot run: why, as its report.
+fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
+    if p.error.is_some() {
+        // the error itself is in the plan shown before the report, once
+        let mut r = DeviceReport::new(&p.device);
+        r.error = Some("could not be planned (the error is shown above)".into());
+        return Some(r);
+    }
+    if p.safety.blocked {
+        let mut r = DeviceReport::new(&p.device);
+        let gates: Vec<String> = p
+            .safety
+            .gates
+            .iter()
+            .map(|g| format!("{} ({}; to lift: {})", g.gate, g.message, g.lift))
+            .collect();
+        r.blocked = Some(format!("blocked by safety gate: {}", gates.join("; ")));
+        return Some(r);
+    }
+    None
+}
+
+/// Checks a fresh plan (made from a saved plan's desired state) against the saved one: the
+/// device must be as it was when the plan was made, and the calls exactly the saved ones. A
+/// device that fails either gets a report saying why and has nothing to run.
+fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport> {
+    let old = saved.devices.iter().find(|d| d.device == plan.device)?;
+    if plan.error.is_some() {
+        return None;
+    }
+    let mut r = DeviceReport::new(&old.device);
+    if old.live_digest != plan.live_digest {
+        let what = match (
+            &old.live,
+            &plan.live,
+            &old.interfaces_live,
+            &plan.interfaces_live,
+        ) {
+            (Some(b), Some(n), _, _) => crate::plan::diff::what_changed(b, n).join(", "),
+            (_, _, Some(b), Some(n)) => n
+                .iter()
+                .filter(|(k, v)| b.get(*k) != Some(v))
+                .map(|(k, _)| format!("interface/{k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "its state".into(),
+        };
+        r.blocked = Some(format!(
+            "stale plan: the device changed since the plan was made ({what}); plan again"
+        ));
+    } else if old.operations != plan.operations {
+        r.blocked = Some(
+            "the saved calls are not what its desired state needs on this device now (did \
+             prune or protected-pools change?); plan again"
+                .into(),
+        );
+    } else {
+        return None;
+    }
+    plan.operations.clear();
+    plan.changes.clear();
+    Some(r)
+}

@@ -1,0 +1,166 @@
+//! A run under way: the state device tasks share, the embedded emulator, and the ordered
+//! runner that works on devices concurrently and hands results on in selection order.
+
+use super::sim::start_sim;
+use super::{Engine, EngineError, connect};
+use crate::config::inventory::{DeviceEntry, Endpoint};
+use crate::config::validate::Repo;
+use crate::model::Platform;
+use crate::plan::DevicePlan;
+use crate::platform::Device;
+use crate::platform::exec::Stop;
+use crate::platform::http::{DeviceError, HttpCache, Logger};
+use crate::sim::SimHandle;
+use futures::StreamExt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// What the device tasks share while a run is under way.
+pub(super) struct Shared {
+    pub(super) repo: Repo,
+    pub(super) http: HttpCache,
+    pub(super) log: Option<Logger>,
+    pub(super) sim: Option<SocketAddr>,
+}
+
+/// A run under way: the shared state and the embedded emulator, stopped by `stop`.
+pub(super) struct Running {
+    pub(super) stop: Arc<Stop>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) sim: Option<SimHandle>,
+    pub(super) sem: Arc<Semaphore>,
+    pub(super) parallelism: usize,
+    pub(super) selected: Vec<usize>,
+}
+
+impl Engine {
+    /// Starts the embedded emulator when a selected device is `sim://`.
+    pub(super) async fn start(self) -> Result<Running, EngineError> {
+        let sims: Vec<&DeviceEntry> = self
+            .entries()
+            .filter(|e| matches!(e.endpoint, Endpoint::Sim(_)))
+            .collect();
+        let handle = if sims.is_empty() {
+            None
+        } else {
+            Some(start_sim(&self.repo.inventory, &sims).await?)
+        };
+        let shared = Shared {
+            repo: self.repo,
+            http: HttpCache::default(),
+            log: self.log,
+            sim: handle.as_ref().map(|h| h.addr),
+        };
+        Ok(Running {
+            stop: Arc::new(Stop::default()),
+            shared: Arc::new(shared),
+            sim: handle,
+            sem: Arc::new(Semaphore::new(self.parallelism)),
+            parallelism: self.parallelism,
+            selected: self.selected,
+        })
+    }
+}
+
+/// What a failed device task said: its panic message when it panicked.
+pub(super) fn join_error_text(e: tokio::task::JoinError) -> String {
+    if e.is_panic() {
+        let payload = e.into_panic();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the task panicked".into())
+    } else {
+        e.to_string()
+    }
+}
+
+/// Ends a device's session: the one place tokens are released.
+pub(super) async fn finish(device: &dyn Device) {
+    device.close().await;
+}
+
+impl Shared {
+    pub(super) fn name(&self, i: usize) -> String {
+        self.repo
+            .devices
+            .get(i)
+            .map(|(e, _)| e.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn client(&self, entry: &DeviceEntry) -> Result<connect::Client, DeviceError> {
+        let sim = self.sim;
+        let base = move |name: &str| sim.map(|a| format!("http://{a}/devices/{name}"));
+        connect::connect(
+            entry,
+            &self.repo.inventory.settings,
+            &base,
+            &self.http,
+            self.log.clone(),
+        )
+    }
+
+    /// The device at `i`, bound to its desired state.
+    pub(super) fn bind_device(&self, i: usize) -> Result<Box<dyn Device>, DeviceError> {
+        let Some((entry, desired)) = self.repo.devices.get(i) else {
+            return Err(DeviceError::Setup {
+                device: String::new(),
+                message: format!("no device at position {i}"),
+            });
+        };
+        let client = self.client(entry)?;
+        connect::bind(entry, desired, client, self.repo.inventory.settings.safety)
+    }
+
+    pub(super) fn failed(&self, i: usize, message: String) -> DevicePlan {
+        match self.repo.devices.get(i) {
+            Some((e, _)) => DevicePlan::failed(&e.name, e.platform, message),
+            None => DevicePlan::failed("", Platform::IosXe, message),
+        }
+    }
+
+    pub(super) fn internal_failure(&self, i: usize, why: &str) -> DevicePlan {
+        self.failed(
+            i,
+            format!("internal error while planning this device: {why}"),
+        )
+    }
+}
+
+impl Running {
+    pub(super) async fn stop(self) {
+        if let Some(h) = self.sim {
+            h.shutdown().await;
+        }
+    }
+
+    /// Runs `work` for every selected device, at most `parallelism` holding the semaphore at
+    /// once, and hands results to `sink` in selection order as soon as they are in order. At
+    /// most a few windows of finished results wait for a slow device before it.
+    pub(super) async fn ordered<T, F, Fut>(
+        &self,
+        work: F,
+        fallback: impl Fn(&Shared, usize, &str) -> T,
+        sink: &mut dyn FnMut(T),
+    ) where
+        T: Send + 'static,
+        F: Fn(Arc<Shared>, usize, Arc<Semaphore>) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        let window = self.parallelism.saturating_mul(4).max(16);
+        let mut results = futures::stream::iter(self.selected.iter().copied())
+            .map(|i| {
+                let task = tokio::spawn(work(self.shared.clone(), i, self.sem.clone()));
+                async move { (i, task.await) }
+            })
+            .buffered(window);
+        while let Some((i, res)) = results.next().await {
+            // a task that panicked keeps its message in the device's error
+            sink(res.unwrap_or_else(|e| fallback(&self.shared, i, &join_error_text(e))));
+        }
+    }
+}
