@@ -540,6 +540,38 @@ fn check_env_names(device: &str, auth: &AuthIn, device_span: SourceSpan, lw: &mu
     }
 }
 
+/// The desired file must exist; a `.yml` twin of a missing `.yaml` is named in the hint.
+fn check_desired_file(
+    name: &str,
+    desired: &Path,
+    desired_rel: &str,
+    d: &DeviceIn,
+    span: SourceSpan,
+    lw: &mut Lowerer,
+) {
+    if desired.is_file() {
+        return;
+    }
+    let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
+    let yml = desired.with_extension("yml");
+    let help = if desired_rel.ends_with(".yaml") && yml.is_file() {
+        format!(
+            "found {}: rename it to .yaml, or set `desired:` to it",
+            desired_rel.trim_end_matches(".yaml").to_string() + ".yml"
+        )
+    } else {
+        "create it (dhcpform import --device NAME --write reads it from the device) or fix \
+            `desired`"
+            .to_string()
+    };
+    lw.error_help(
+        dspan,
+        format!("desired-state file {desired_rel} of device `{name}` does not exist"),
+        "missing file",
+        help,
+    );
+}
+
 /// Checks one device entry; `None` when it cannot be used (the reason is in the diagnostics).
 fn lower_device(
     root: &Path,
@@ -579,26 +611,7 @@ fn lower_device(
         .map(|s| s.value.clone())
         .unwrap_or_else(|| format!("devices/{name}.yaml"));
     let desired = root.join(&desired_rel);
-    if !desired.is_file() {
-        let dspan = d.desired.as_ref().map(|s| lw.span(s)).unwrap_or(span);
-        let yml = desired.with_extension("yml");
-        let help = if desired_rel.ends_with(".yaml") && yml.is_file() {
-            format!(
-                "found {}: rename it to .yaml, or set `desired:` to it",
-                desired_rel.trim_end_matches(".yaml").to_string() + ".yml"
-            )
-        } else {
-            "create it (dhcpform import --device NAME --write reads it from the device) or fix \
-                `desired`"
-                .to_string()
-        };
-        lw.error_help(
-            dspan,
-            format!("desired-state file {desired_rel} of device `{name}` does not exist"),
-            "missing file",
-            help,
-        );
-    }
+    check_desired_file(name, &desired, &desired_rel, d, span, lw);
     check_env_names(name, &auth, span, lw);
     if !matches!(endpoint, Some(Endpoint::Sim(_))) {
         check_auth(name, platform, &auth, span, lw);

@@ -203,6 +203,29 @@ pub fn check(spec: &Value) -> Result<(), String> {
             return Err(format!("pool_settings: unknown value {p}"));
         }
     }
+    check_pools(net, prefix)?;
+    one_of(
+        d,
+        &[
+            "automatic_from_start",
+            "automatic_from_end",
+            "interface_ip_map",
+        ],
+        "dhcp_server",
+    )?;
+    if let Some(m) = d.get("interface_ip_map").filter(|m| !m.is_null()) {
+        let inner = m.get("interface_ip_map").unwrap_or(m);
+        let n = inner.as_object().map_or(0, Map::len);
+        if n > 64 {
+            return Err(format!("interface_ip_map: at most 64 items, found {n}"));
+        }
+    }
+    check_fixed_ip_map(d)?;
+    Ok(())
+}
+
+/// `pools`: at most 16 ranges inside the network, none twice.
+fn check_pools(net: &Value, prefix: ipnet::Ipv4Net) -> Result<(), String> {
     let pools = net
         .get("pools")
         .and_then(Value::as_array)
@@ -227,22 +250,11 @@ pub fn check(spec: &Value) -> Result<(), String> {
             return Err(format!("pools: {start}-{end} is listed twice"));
         }
     }
-    one_of(
-        d,
-        &[
-            "automatic_from_start",
-            "automatic_from_end",
-            "interface_ip_map",
-        ],
-        "dhcp_server",
-    )?;
-    if let Some(m) = d.get("interface_ip_map").filter(|m| !m.is_null()) {
-        let inner = m.get("interface_ip_map").unwrap_or(m);
-        let n = inner.as_object().map_or(0, Map::len);
-        if n > 64 {
-            return Err(format!("interface_ip_map: at most 64 items, found {n}"));
-        }
-    }
+    Ok(())
+}
+
+/// `fixed_ip_map`: at most 128 MAC -> address pairs, the addresses unique.
+fn check_fixed_ip_map(d: &Value) -> Result<(), String> {
     if let Some(m) = d.get("fixed_ip_map").filter(|m| !m.is_null()) {
         let m = m.as_object().ok_or("fixed_ip_map: an object is required")?;
         if m.len() > 128 {
@@ -262,6 +274,64 @@ pub fn check(spec: &Value) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// A PUT of a `network_interface`: the version (when given) must be the current one, the
+/// name the object's, the spec valid; then the object is replaced and its version moves on.
+/// `race` moves the version first, as a write racing this one would.
+pub fn put(stored: &mut Stored, name: &str, body: &[u8], race: bool) -> Result<(), Response> {
+    let req_body = body;
+    if race {
+        stored.version += 1;
+    }
+    let body: Value = match serde_json::from_slice(req_body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Err(grpc(StatusCode::BAD_REQUEST, 3, "expected a JSON object")),
+    };
+    let given = match body.get("resource_version") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if given
+        .as_ref()
+        .is_some_and(|v| *v != stored.version.to_string())
+    {
+        return Err(grpc(
+            StatusCode::CONFLICT,
+            10,
+            &format!(
+                "resource_version {} is not the object's current version {}: it \
+                 was changed meanwhile",
+                given.unwrap_or_default(),
+                stored.version
+            ),
+        ));
+    }
+    let named = body
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str);
+    if named.is_some_and(|n| n != name) {
+        return Err(grpc(
+            StatusCode::BAD_REQUEST,
+            3,
+            "metadata.name does not match the object's name",
+        ));
+    }
+    let Some(spec) = body.get("spec").filter(|s| s.is_object()) else {
+        return Err(grpc(StatusCode::BAD_REQUEST, 3, "spec is required"));
+    };
+    if let Err(e) = check(spec) {
+        return Err(grpc(StatusCode::BAD_REQUEST, 3, &e));
+    }
+    let mut object = body.clone();
+    if let Some(m) = object.as_object_mut() {
+        m.remove("resource_version");
+    }
+    stored.object = object;
+    stored.version += 1;
     Ok(())
 }
 

@@ -225,56 +225,9 @@ impl Inner {
                 ok_json(answer)
             }
             Method::PUT => {
-                if race {
-                    stored.version += 1;
+                if let Err(r) = super::f5::put(stored, name, req.body, race) {
+                    return r;
                 }
-                let body: Value = match serde_json::from_slice(req.body) {
-                    Ok(v @ Value::Object(_)) => v,
-                    _ => return grpc(StatusCode::BAD_REQUEST, 3, "expected a JSON object"),
-                };
-                let given = match body.get("resource_version") {
-                    Some(Value::String(s)) => Some(s.clone()),
-                    Some(Value::Number(n)) => Some(n.to_string()),
-                    _ => None,
-                };
-                if given
-                    .as_ref()
-                    .is_some_and(|v| *v != stored.version.to_string())
-                {
-                    return grpc(
-                        StatusCode::CONFLICT,
-                        10,
-                        &format!(
-                            "resource_version {} is not the object's current version {}: it \
-                             was changed meanwhile",
-                            given.unwrap_or_default(),
-                            stored.version
-                        ),
-                    );
-                }
-                let named = body
-                    .get("metadata")
-                    .and_then(|m| m.get("name"))
-                    .and_then(Value::as_str);
-                if named.is_some_and(|n| n != name) {
-                    return grpc(
-                        StatusCode::BAD_REQUEST,
-                        3,
-                        "metadata.name does not match the object's name",
-                    );
-                }
-                let Some(spec) = body.get("spec").filter(|s| s.is_object()) else {
-                    return grpc(StatusCode::BAD_REQUEST, 3, "spec is required");
-                };
-                if let Err(e) = super::f5::check(spec) {
-                    return grpc(StatusCode::BAD_REQUEST, 3, &e);
-                }
-                let mut object = body.clone();
-                if let Some(m) = object.as_object_mut() {
-                    m.remove("resource_version");
-                }
-                stored.object = object;
-                stored.version += 1;
                 self.persist(req.device);
                 ok_json(json!({}))
             }

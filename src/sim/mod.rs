@@ -9,16 +9,24 @@ mod ios;
 mod state;
 mod wire;
 
+mod faults;
+mod options;
+
+pub(crate) use faults::error;
+use faults::{fault_response, roll_fault};
+use options::Fault;
+pub use options::{
+    Credentials, Faults, JournalEntry, Persist, Quirks, SimError, SimOptions, TlsFiles,
+};
 pub use state::{DeviceSeed, F5Site, SimState};
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,145 +35,6 @@ pub const JOURNAL_CAP: usize = 100_000;
 
 /// Name of the device served at the root (`/api/...`) of a sim server.
 pub const ROOT_DEVICE: &str = "default";
-
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("cannot load the TLS certificate {cert} and key {key}: {source}")]
-    Tls {
-        cert: PathBuf,
-        key: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot read emulator state {path}: {source}")]
-    ReadState {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("emulator state {path} is not valid: {message}")]
-    BadState { path: PathBuf, message: String },
-}
-
-/// Where state is kept between runs.
-#[derive(Debug, Clone, Default)]
-pub enum Persist {
-    #[default]
-    Memory,
-    /// One JSON file holding every device (`sim serve --state FILE`).
-    File(PathBuf),
-    /// One JSON file per device in `dir` (`sim://` devices), seeded on first use from
-    /// `seed_dir/NAME.json` when that exists.
-    PerDevice { dir: PathBuf, seed_dir: PathBuf },
-}
-
-/// Faults for tests. Applied to `/api/` requests only.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, rename_all = "kebab-case")]
-pub struct Faults {
-    pub latency_ms: u64,
-    /// Share of requests answered 429 (with Retry-After) or 503, before any processing.
-    pub fault_rate: f64,
-    /// Seconds sent in Retry-After with 429 answers.
-    pub retry_after: u64,
-    /// The Nth write (POST/PUT/DELETE under /api/v1/dhcp, counted from 1 over the server's
-    /// life) fails with 500 and changes nothing.
-    pub fail_write: Option<u64>,
-    /// The Nth write is carried out, then answered 504 as if the answer was lost on the way.
-    pub lose_answer: Option<u64>,
-    /// Share of requests answered 500 before any processing.
-    pub error_rate: f64,
-    /// Share of requests whose connection is cut before any processing (journal status 0).
-    pub reset_rate: f64,
-    /// Share of requests held `timeout-ms` and then answered 504 without processing (a
-    /// client with a shorter timeout sees a timeout).
-    pub timeout_rate: f64,
-    pub timeout_ms: u64,
-    /// GETs of this path (below the device's base URL, e.g. `/api/v1/dhcp/active/bindings`)
-    /// answer 500.
-    pub fail_get: Option<String>,
-    /// Seed of the fault dice, for repeatable runs.
-    pub seed: Option<u64>,
-    /// The next PUT of an F5 XC `network_interface` finds it written by someone else just
-    /// before (its version moved on), as a racing edit would: the PUT is refused with 409.
-    pub race_put: bool,
-    /// After the Nth GET of an F5 XC `network_interface` (counted from 1), its DHCP server
-    /// gains a reservation, as an edit made by someone else between two reads would.
-    pub edit_after_read: Option<u64>,
-}
-
-/// What the fault dice decided for one request, before any processing.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
-    Status(u16),
-    Reset,
-    Timeout(u64),
-}
-
-/// A certificate chain and its private key, PEM files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-/// Behaviours real devices of this API family are known to show, off by default.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default, rename_all = "kebab-case")]
-pub struct Quirks {
-    /// The token service answers 201 instead of 200 (early images).
-    pub token_201: bool,
-    /// Answers carry defaults never sent as `null` or the string `"None"`, and fields no
-    /// document describes.
-    pub none_values: bool,
-    /// `GET /api/v1/dhcp` and `GET /api/v1/dhcp/pool` answer a plain 404 while DHCP was never
-    /// configured (server at its defaults, no pool).
-    pub unconfigured_404: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct SimOptions {
-    pub user: String,
-    pub password: String,
-    pub api_token: String,
-    pub faults: Faults,
-    pub quirks: Quirks,
-    /// Serve HTTPS with this certificate chain and key (PEM files).
-    pub tls: Option<TlsFiles>,
-    /// Devices under `/devices/<name>/` are created empty on first use, up to this many.
-    pub fleet: Option<usize>,
-    pub persist: Persist,
-}
-
-impl Default for SimOptions {
-    fn default() -> Self {
-        SimOptions {
-            user: "admin".into(),
-            password: "admin".into(),
-            api_token: "sim-token".into(),
-            faults: Faults::default(),
-            quirks: Quirks::default(),
-            tls: None,
-            fleet: None,
-            persist: Persist::Memory,
-        }
-    }
-}
-
-/// One request as the emulator saw it. Never holds credentials: headers are not recorded, and
-/// the token service's answer body is left out.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JournalEntry {
-    pub device: String,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
-}
 
 pub(crate) struct Inner {
     pub opts: SimOptions,
@@ -178,14 +47,6 @@ pub(crate) struct Inner {
     pub token_seq: u64,
     /// Per-device credentials that replace the defaults (`sim://` devices naming their own).
     pub creds: BTreeMap<String, Credentials>,
-}
-
-/// Credentials a device accepts.
-#[derive(Debug, Clone, Default)]
-pub struct Credentials {
-    pub user: Option<String>,
-    pub password: Option<String>,
-    pub api_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -230,61 +91,6 @@ fn decode_path(path: &str) -> Vec<String> {
                 .into_owned()
         })
         .collect()
-}
-
-/// The answer to a request the fault dice struck (nothing was processed).
-fn fault_response(fault: Fault, retry_after: u64) -> Response {
-    match fault {
-        Fault::Status(429) => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, 429, "too many requests");
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                r.headers_mut().insert("retry-after", v);
-            }
-            r
-        }
-        Fault::Status(503) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            503,
-            "service temporarily unavailable",
-        ),
-        Fault::Status(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            500,
-            "internal error (injected fault)",
-        ),
-        Fault::Timeout(_) => error(
-            StatusCode::GATEWAY_TIMEOUT,
-            504,
-            "gateway timeout (injected fault: not processed)",
-        ),
-        Fault::Reset => {
-            // a body that fails at once: the server cuts the connection mid-answer
-            let broken = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
-            });
-            let mut r = Response::new(axum::body::Body::from_stream(broken));
-            *r.status_mut() = StatusCode::OK;
-            r
-        }
-    }
-}
-
-/// Rolls the fault dice for one request.
-fn roll_fault(rng: &mut fastrand::Rng, f: &Faults) -> Option<Fault> {
-    let mut roll = |rate: f64| rate > 0.0 && rng.f64() < rate;
-    if roll(f.fault_rate) {
-        return Some(Fault::Status(if rng.bool() { 429 } else { 503 }));
-    }
-    if roll(f.error_rate) {
-        return Some(Fault::Status(500));
-    }
-    if roll(f.reset_rate) {
-        return Some(Fault::Reset);
-    }
-    if roll(f.timeout_rate) {
-        return Some(Fault::Timeout(f.timeout_ms));
-    }
-    None
 }
 
 /// Runs an emulator until Ctrl-C; `ready` gets its base URL once it listens.
@@ -717,13 +523,4 @@ fn write_atomic<T: Serialize>(path: &std::path::Path, value: &T) {
     if std::fs::write(&tmp, text).is_ok() {
         let _ = std::fs::rename(&tmp, path);
     }
-}
-
-/// An IOS XE style error answer.
-pub(crate) fn error(status: StatusCode, code: u16, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "error-code": code, "error-message": message })),
-    )
-        .into_response()
 }

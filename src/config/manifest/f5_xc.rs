@@ -104,40 +104,7 @@ fn lower_interface(lw: &mut Lowerer, name: &str, i: &Sp<InterfaceIn>) -> Option<
     };
     let network = lw.network(net_raw)?;
     let inside = |ip: Ipv4Addr| network.contains(&ip);
-    let mut pools = BTreeSet::new();
-    if let Some(list) = &i.value.pools {
-        if list.value.0.len() > MAX_POOLS {
-            let s = lw.span(list);
-            lw.error(
-                s,
-                format!(
-                    "at most {MAX_POOLS} pools per interface, found {}",
-                    list.value.0.len()
-                ),
-                "too many",
-            );
-        }
-        for item in &list.value.0 {
-            let s = lw.span_in(item, list);
-            let Some(r) = lw.range_at(&item.value, s) else {
-                continue;
-            };
-            if !inside(r.low) || !inside(r.high) {
-                lw.error(
-                    s,
-                    format!("pool {r} is not inside the network {network}"),
-                    "outside the network",
-                );
-            } else if pools
-                .iter()
-                .any(|p: &AddrRange| p.low <= r.high && r.low <= p.high)
-            {
-                lw.error(s, format!("pool {r} overlaps another pool"), "overlap");
-            } else {
-                pools.insert(r);
-            }
-        }
-    }
+    let pools = lower_pools(lw, i.value.pools.as_ref(), network);
     let gateway = match &i.value.gateway {
         None => Gateway::First,
         Some(v) => match word(v) {
@@ -194,6 +161,50 @@ fn lower_interface(lw: &mut Lowerer, name: &str, i: &Sp<InterfaceIn>) -> Option<
         interface_addressing,
         reservations,
     })
+}
+
+/// The pools of an interface: inside its network, not overlapping, at most `MAX_POOLS`.
+fn lower_pools(
+    lw: &mut Lowerer,
+    list: Option<&Sp<List>>,
+    network: ipnet::Ipv4Net,
+) -> BTreeSet<AddrRange> {
+    let mut pools = BTreeSet::new();
+    let inside = |ip: Ipv4Addr| network.contains(&ip);
+    if let Some(list) = list {
+        if list.value.0.len() > MAX_POOLS {
+            let s = lw.span(list);
+            lw.error(
+                s,
+                format!(
+                    "at most {MAX_POOLS} pools per interface, found {}",
+                    list.value.0.len()
+                ),
+                "too many",
+            );
+        }
+        for item in &list.value.0 {
+            let s = lw.span_in(item, list);
+            let Some(r) = lw.range_at(&item.value, s) else {
+                continue;
+            };
+            if !inside(r.low) || !inside(r.high) {
+                lw.error(
+                    s,
+                    format!("pool {r} is not inside the network {network}"),
+                    "outside the network",
+                );
+            } else if pools
+                .iter()
+                .any(|p: &AddrRange| p.low <= r.high && r.low <= p.high)
+            {
+                lw.error(s, format!("pool {r} overlaps another pool"), "overlap");
+            } else {
+                pools.insert(r);
+            }
+        }
+    }
+    pools
 }
 
 fn addressing(lw: &mut Lowerer, v: Option<&Raw>, inside: &dyn Fn(Ipv4Addr) -> bool) -> Addressing {
