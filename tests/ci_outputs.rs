@@ -304,8 +304,9 @@ fn a_device_with_an_invalid_file_fails_alone() {
             .contains("a: 1 to create, 3 to update, 1 to delete")
     );
     assert!(
-        r.stdout
-            .contains("c: failed\n  error: its desired file devices/c.yaml is invalid"),
+        r.stdout.contains(
+            "c: failed\n  error (invalid-file): its desired file devices/c.yaml is invalid"
+        ),
         "{}",
         r.stdout
     );
@@ -418,7 +419,7 @@ fn a_broken_profile_fails_only_the_devices_using_it() {
     );
     assert!(
         r.stdout
-            .contains("a: failed\n  error: pool `staff` uses profile `corp`"),
+            .contains("a: failed\n  error (invalid-file): pool `staff` uses profile `corp`"),
         "{}",
         r.stdout
     );

@@ -305,7 +305,7 @@ fn unreachable_device_fails_the_run_with_method_and_url() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("gone: failed\n  error: POST"),
+        r.stdout.contains("gone: failed\n  error (connect): POST"),
         "{}",
         r.stdout
     );

@@ -5,11 +5,13 @@
 
 mod common;
 use common::TestSim;
+use dhcpform::config::manifest::SourceFile;
 use dhcpform::model::{
     AddrRange, DeviceConfig, InterfaceName, LeaseDuration, LiveConfig, Mac, Pool, PoolKind,
     PoolOptions, Server,
 };
 use dhcpform::plan::{Action, Policy, plan_ios_xe};
+use dhcpform::platform::ios_xe_rest::Rest;
 use dhcpform::platform::ios_xe_rest::wire;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,7 +203,7 @@ proptest! {
             .all(|(i, a)| end_nets[i + 1..].iter().all(|b| !overlaps(*a, *b))));
         let policy = Policy { prune, protected: &[],
             safety: dhcpform::config::inventory::Settings::default().safety, force: true };
-        let plan = plan_ios_xe("p", &desired, &live, &policy, &dhcpform::platform::ios_xe_rest::Rest);
+        let plan = plan_ios_xe("p", &desired, &live, &policy, &Rest);
 
         // minimal writes: one per changed pool (two per replacement), at most two global PUTs
         let pool_changes: usize = plan.changes.iter()
@@ -272,7 +274,7 @@ proptest! {
         }
         let config = DeviceConfig { server: Some(server), pools: Some(pools) };
         let text = dhcpform::config::manifest::write::render(&config, "# test\n");
-        let file = dhcpform::config::manifest::SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
+        let file = SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
             &text);
         let mut diags = dhcpform::config::manifest::Diags::default();
         let lowered = dhcpform::config::manifest::ios_xe::load(&file, &mut diags);

@@ -74,7 +74,7 @@ fn an_unknown_format_version_is_refused() {
     let text = std::fs::read_to_string(&plan).unwrap();
     std::fs::write(
         &plan,
-        text.replacen("\"format_version\": 2", "\"format_version\": 7", 1),
+        text.replacen("\"format_version\": 3", "\"format_version\": 7", 1),
     )
     .unwrap();
     refused(&sim, &repo, &plan, "plan format 7");

@@ -106,7 +106,7 @@ fn report_text(reports: &[DeviceReport]) -> String {
             let _ = writeln!(s, "  failed  {call}: {}", f.error);
         }
         for k in &r.skipped {
-            let _ = writeln!(s, "  skipped {k}");
+            let _ = writeln!(s, "  skipped {}", k.call);
         }
     }
     s
@@ -125,12 +125,20 @@ fn state(r: &DeviceReport) -> String {
         );
     }
     if r.done.is_empty() && r.failed.is_none() && r.error.is_some() {
-        return format!("nothing written: {}", r.error.as_deref().unwrap_or(""));
+        let why = r
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return format!("nothing written: {why}");
     }
     let conv = match r.converged {
         Some(true) => "converged".to_string(),
         Some(false) => format!("NOT converged, still different: {}", r.residue.join(", ")),
-        None => r.error.clone().unwrap_or_else(|| "not checked".into()),
+        None => r
+            .error
+            .as_ref()
+            .map_or_else(|| "not checked".into(), ToString::to_string),
     };
     format!(
         "{} done, {} failed, {} skipped; {conv}",

@@ -64,12 +64,12 @@ impl Engine {
         let mut reports = Vec::new();
         if let Some(saved) = &req.saved {
             for (_, plan) in planned.iter_mut() {
-                reports.extend(replay_saved(plan, saved));
+                reports.extend(crate::plan::saved::replay(plan, saved));
             }
         }
         for (_, p) in &planned {
             if !reports.iter().any(|r: &DeviceReport| r.device == p.device)
-                && let Some(report) = not_runnable(p)
+                && let Some(report) = crate::plan::report::not_runnable(p)
             {
                 reports.push(report);
             }
@@ -157,7 +157,7 @@ impl Running {
                 let saved = saved.clone();
                 async move {
                     let device = match shared.bind_device(i) {
-                        Err(e) => return (None, shared.failed(i, e.to_string())),
+                        Err(e) => return (None, shared.failed(i, e.failure())),
                         Ok(d) => d,
                     };
                     let old = saved
@@ -200,67 +200,3 @@ impl Running {
 /// A device planned for apply: the bound device (absent when it could not be bound) and its
 /// plan.
 type Planned = (Option<Box<dyn Device>>, DevicePlan);
-
-/// A device whose plan cannot run: why, as its report.
-fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
-    if p.error.is_some() {
-        // the error itself is in the plan shown before the report, once
-        let mut r = DeviceReport::new(&p.device);
-        r.error = Some("could not be planned (the error is shown above)".into());
-        return Some(r);
-    }
-    if p.safety.blocked {
-        let mut r = DeviceReport::new(&p.device);
-        let gates: Vec<String> = p
-            .safety
-            .gates
-            .iter()
-            .map(|g| format!("{} ({}; to lift: {})", g.gate, g.message, g.lift))
-            .collect();
-        r.blocked = Some(format!("blocked by safety gate: {}", gates.join("; ")));
-        return Some(r);
-    }
-    None
-}
-
-/// Checks a fresh plan (made from a saved plan's desired state) against the saved one: the
-/// device must be as it was when the plan was made, and the calls exactly the saved ones. A
-/// device that fails either gets a report saying why and has nothing to run.
-fn replay_saved(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport> {
-    let old = saved.devices.iter().find(|d| d.device == plan.device)?;
-    if plan.error.is_some() {
-        return None;
-    }
-    let mut r = DeviceReport::new(&old.device);
-    if old.live_digest != plan.live_digest {
-        let what = match (
-            &old.live,
-            &plan.live,
-            &old.interfaces_live,
-            &plan.interfaces_live,
-        ) {
-            (Some(b), Some(n), _, _) => crate::plan::diff::what_changed(b, n).join(", "),
-            (_, _, Some(b), Some(n)) => n
-                .iter()
-                .filter(|(k, v)| b.get(*k) != Some(v))
-                .map(|(k, _)| format!("interface/{k}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => "its state".into(),
-        };
-        r.blocked = Some(format!(
-            "stale plan: the device changed since the plan was made ({what}); plan again"
-        ));
-    } else if old.operations != plan.operations {
-        r.blocked = Some(
-            "the saved calls are not what its desired state needs on this device now (did \
-             prune or protected-pools change?); plan again"
-                .into(),
-        );
-    } else {
-        return None;
-    }
-    plan.operations.clear();
-    plan.changes.clear();
-    Some(r)
-}

@@ -107,7 +107,7 @@ pub fn bind(
     safety: Safety,
 ) -> Result<Box<dyn Device>, DeviceError> {
     match (client, desired) {
-        (_, Desired::Invalid(why)) => Err(DeviceError::Setup {
+        (_, Desired::Invalid(why)) => Err(DeviceError::InvalidFile {
             device: entry.name.clone(),
             message: format!("{why}: the device was not contacted"),
         }),

@@ -196,7 +196,7 @@ impl Engine {
             move |shared, i, sem| async move {
                 let device = match shared.bind_device(i) {
                     Ok(d) => d,
-                    Err(e) => return shared.failed(i, e.to_string()),
+                    Err(e) => return shared.failed(i, e.failure()),
                 };
                 let plan = {
                     let _permit = sem.acquire().await;

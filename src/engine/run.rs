@@ -6,7 +6,7 @@ use super::{Engine, EngineError, connect};
 use crate::config::inventory::{DeviceEntry, Endpoint};
 use crate::config::validate::Repo;
 use crate::model::Platform;
-use crate::plan::DevicePlan;
+use crate::plan::{DevicePlan, ErrorKind, Failure};
 use crate::platform::Device;
 use crate::platform::exec::Stop;
 use crate::platform::http::{DeviceError, HttpCache, Logger};
@@ -116,7 +116,7 @@ impl Shared {
         connect::bind(entry, desired, client, self.repo.inventory.settings.safety)
     }
 
-    pub(super) fn failed(&self, i: usize, message: String) -> DevicePlan {
+    pub(super) fn failed(&self, i: usize, message: Failure) -> DevicePlan {
         match self.repo.devices.get(i) {
             Some((e, _)) => DevicePlan::failed(&e.name, e.platform, message),
             None => DevicePlan::failed("", Platform::IosXe, message),
@@ -126,7 +126,10 @@ impl Shared {
     pub(super) fn internal_failure(&self, i: usize, why: &str) -> DevicePlan {
         self.failed(
             i,
-            format!("internal error while planning this device: {why}"),
+            Failure::new(
+                ErrorKind::Setup,
+                format!("internal error while planning this device: {why}"),
+            ),
         )
     }
 }

@@ -173,7 +173,7 @@ fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
     let mut gates = Vec::new();
     if total > 0 && total >= s.min_existing && safety::over(removed, s.max_delete_percent, total) {
         gates.push(Gate {
-            gate: "max-delete-percent".into(),
+            gate: super::GateKind::MaxDeletePercent,
             message: format!(
                 "removes or changes {removed} of {total} reservations, above \
                  max-delete-percent {}",
@@ -281,7 +281,10 @@ mod tests {
         assert_eq!(f.field, "reservations");
         assert_eq!(f.removed.len(), 2);
         assert!(p.safety.blocked, "2 of 3 removed is above 30%");
-        assert_eq!(p.safety.gates[0].gate, "max-delete-percent");
+        assert_eq!(
+            p.safety.gates[0].gate,
+            super::super::GateKind::MaxDeletePercent
+        );
         assert!(!plan("s", &want, &live, safety(), true).safety.blocked);
         let one_less: BTreeMap<_, _> = [("eth1".to_string(), server(&three[..2]))].into();
         let mut lenient = safety();

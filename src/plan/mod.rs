@@ -7,6 +7,7 @@ pub mod expect;
 pub mod f5;
 pub mod impact;
 pub mod order;
+pub mod outcome;
 pub mod report;
 pub mod safety;
 pub mod saved;
@@ -14,13 +15,18 @@ pub mod steps;
 
 use crate::model::{DeviceConfig, LiveConfig};
 use crate::model::{Platform, Safety};
+pub use outcome::{ErrorKind, Failure, GateKind};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Version of the plan JSON; bumped on any incompatible change. Version 2: the model speaks the
-/// desired file's names, files say their `kind` and carry a `summary`.
-pub const FORMAT_VERSION: u32 = 2;
+/// desired file's names, files say their `kind` and carry a `summary`. Version 3: a failed
+/// device's `error` is `{kind, message}` (it was a string), gates are a closed set.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest plan format `show` still reads (`apply --plan` takes only the current one).
+pub const OLDEST_READABLE: u32 = 2;
 
 /// What a plan file holds: a plan (`plan --out`) or a drift report (`drift --out`).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -371,7 +377,7 @@ pub fn call_line(method: Method, path: &str, resource: &Resource) -> String {
 /// A safety gate that blocks a device's plan.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Gate {
-    pub gate: String,
+    pub gate: GateKind,
     pub message: String,
     /// How to lift it.
     pub lift: String,
@@ -398,7 +404,7 @@ pub struct DevicePlan {
     pub platform: Platform,
     /// Set when the device could not be read or planned; nothing else is meaningful then.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     /// SHA-256 of the canonical live state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_digest: Option<String>,
@@ -446,7 +452,7 @@ pub struct DevicePlan {
 
 impl DevicePlan {
     /// A device that could not be read or planned.
-    pub fn failed(device: &str, platform: Platform, error: String) -> Self {
+    pub fn failed(device: &str, platform: Platform, error: Failure) -> Self {
         DevicePlan {
             error: Some(error),
             ..DevicePlan::empty(device, platform)
@@ -518,10 +524,13 @@ pub fn plan_ios_xe(
         let mut plan = DevicePlan::failed(
             device,
             Platform::IosXe,
-            format!(
-                "pool `{name}` on the device has neither dynamic nor manual (a pool of options \
+            Failure::new(
+                ErrorKind::Setup,
+                format!(
+                    "pool `{name}` on the device has neither dynamic nor manual (a pool of options \
                 only): dhcpform cannot manage it and will not rewrite it; remove `{name}` from \
                 the desired file or give the pool a kind on the device"
+                ),
             ),
         );
         plan.unmanageable = unmanageable;
@@ -529,7 +538,8 @@ pub fn plan_ios_xe(
     }
     let mut d = diff::diff(desired, live, policy.prune);
     if let Some(why) = overlaps_unmanaged(&d, desired, live) {
-        let mut plan = DevicePlan::failed(device, Platform::IosXe, why);
+        let mut plan =
+            DevicePlan::failed(device, Platform::IosXe, Failure::new(ErrorKind::Setup, why));
         plan.unmanaged = d.unmanaged;
         return plan;
     }
@@ -637,7 +647,7 @@ pub fn attach_impact(
     let lift = safety::FORCE;
     let gate = match bindings {
         Err(e) => Some(Gate {
-            gate: "max-affected-clients".into(),
+            gate: GateKind::MaxAffectedClients,
             message: format!(
                 "the plan can take addresses from clients, and the active bindings could not be \
                  read to count them: {e}"
@@ -653,7 +663,7 @@ pub fn attach_impact(
             let automatic = found.affected.iter().filter(|(_, auto)| *auto).count();
             let max = policy.safety.max_affected_clients;
             (automatic > max).then(|| Gate {
-                gate: "max-affected-clients".into(),
+                gate: GateKind::MaxAffectedClients,
                 message: format!(
                     "takes addresses from {automatic} active client(s), above \
                      max-affected-clients {max}"

@@ -1,7 +1,8 @@
 //! What `apply` reports per device: calls done, the one that failed, calls skipped, and
 //! whether the device converged.
 
-use super::{Method, Resource};
+use super::outcome::{BlockedBy, ErrorKind, Failure, SkipReason};
+use super::{DevicePlan, Method, Resource};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -21,7 +22,28 @@ pub struct OpFailed {
     pub resource: Resource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    pub kind: ErrorKind,
     pub error: String,
+}
+
+/// Why nothing was written to a device, and what it says.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Blocked {
+    pub by: BlockedBy,
+    pub message: String,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A planned call that was not sent (`METHOD path`), and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Skipped {
+    pub call: String,
+    pub why: SkipReason,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -29,13 +51,13 @@ pub struct DeviceReport {
     pub device: String,
     /// Why nothing was written (safety gate, stale plan, unreadable device).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocked: Option<String>,
+    pub blocked: Option<Blocked>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     pub done: Vec<OpDone>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<OpFailed>,
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Skipped>,
     /// None when the final read failed or nothing ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub converged: Option<bool>,
@@ -61,4 +83,32 @@ impl DeviceReport {
                 || self.error.is_some()
                 || self.interrupted)
     }
+}
+
+/// A device whose plan cannot run: why, as its report.
+pub fn not_runnable(p: &DevicePlan) -> Option<DeviceReport> {
+    if p.error.is_some() {
+        // the error itself is in the plan shown before the report, once
+        let mut r = DeviceReport::new(&p.device);
+        r.error = Some(Failure::new(
+            p.error.as_ref().map_or(ErrorKind::Unknown, |e| e.kind),
+            "could not be planned (the error is shown above)",
+        ));
+        return Some(r);
+    }
+    if p.safety.blocked {
+        let mut r = DeviceReport::new(&p.device);
+        let gates: Vec<String> = p
+            .safety
+            .gates
+            .iter()
+            .map(|g| format!("{} ({}; to lift: {})", g.gate, g.message, g.lift))
+            .collect();
+        r.blocked = Some(Blocked {
+            by: BlockedBy::Gate,
+            message: format!("blocked by safety gate: {}", gates.join("; ")),
+        });
+        return Some(r);
+    }
+    None
 }

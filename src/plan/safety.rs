@@ -19,7 +19,7 @@ pub fn judge(
         && !ds.enable
     {
         gates.push(Gate {
-            gate: "server-off".into(),
+            gate: super::GateKind::ServerOff,
             message: "turns the DHCP server and relay agent off (enable: true -> false)".into(),
             lift: FORCE.into(),
         });
@@ -59,7 +59,7 @@ fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate
     if existing > 0 && existing >= s.min_existing {
         if over(deletes, s.max_delete_percent, existing) {
             gates.push(Gate {
-                gate: "max-delete-percent".into(),
+                gate: super::GateKind::MaxDeletePercent,
                 message: format!(
                     "deletes {deletes} of {existing} live pools ({}%), above max-delete-percent \
                     {}%",
@@ -71,7 +71,7 @@ fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate
         }
         if over(rewrites, s.max_update_percent, existing) {
             gates.push(Gate {
-                gate: "max-update-percent".into(),
+                gate: super::GateKind::MaxUpdatePercent,
                 message: format!(
                     "updates or replaces {rewrites} of {existing} live pools ({}%), above \
                     max-update-percent {}%",
@@ -84,7 +84,7 @@ fn share_gates(changes: &[Change], existing: usize, policy: &Policy) -> Vec<Gate
     }
     if existing > 0 && deletes == existing {
         gates.push(Gate {
-            gate: "delete-all".into(),
+            gate: super::GateKind::DeleteAll,
             message: format!(
                 "deletes every pool of the device ({existing}): is the desired file empty or \
                 truncated?"
@@ -113,7 +113,7 @@ fn protected_gates(changes: &[Change], policy: &Policy) -> Vec<Gate> {
                 _ => return None,
             };
             policy.protected.iter().any(|p| p == name).then(|| Gate {
-                gate: "protected-pool".into(),
+                gate: super::GateKind::ProtectedPool,
                 message: format!("{verb} protected pool `{name}`"),
                 lift: format!("{FORCE}, or remove `{name}` from protected-pools"),
             })

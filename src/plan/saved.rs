@@ -3,7 +3,9 @@
 //! call stays inside the device's DHCP API. Apply then plans again from the saved desired
 //! state and runs the saved calls only when they are exactly what that plan needs.
 
-use super::{DevicePlan, FORMAT_VERSION, Method, Operation, PlanFile};
+use super::outcome::BlockedBy;
+use super::report::{Blocked, DeviceReport};
+use super::{DevicePlan, FORMAT_VERSION, Method, OLDEST_READABLE, Operation, PlanFile};
 use crate::model::Platform;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -96,7 +98,7 @@ pub fn merge(files: Vec<(String, PlanFile)>) -> Result<PlanFile, MergeError> {
     let mut devices: Vec<(DevicePlan, usize)> = Vec::new();
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     for (i, (file, plan)) in files.into_iter().enumerate() {
-        if plan.format_version != FORMAT_VERSION {
+        if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&plan.format_version) {
             let source = SavedPlanError::Version {
                 found: plan.format_version,
             };
@@ -164,6 +166,52 @@ fn required(d: &DevicePlan) -> Result<(), SavedPlanError> {
         return Err(missing("desired"));
     }
     Ok(())
+}
+
+/// Checks a fresh plan (made from a saved plan's desired state) against the saved one: the
+/// device must be as it was when the plan was made, and the calls exactly the saved ones. A
+/// device that fails either gets a report saying why and has nothing to run.
+pub fn replay(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport> {
+    let old = saved.devices.iter().find(|d| d.device == plan.device)?;
+    if plan.error.is_some() {
+        return None;
+    }
+    let mut r = DeviceReport::new(&old.device);
+    if old.live_digest != plan.live_digest {
+        let what = match (
+            &old.live,
+            &plan.live,
+            &old.interfaces_live,
+            &plan.interfaces_live,
+        ) {
+            (Some(b), Some(n), _, _) => super::diff::what_changed(b, n).join(", "),
+            (_, _, Some(b), Some(n)) => n
+                .iter()
+                .filter(|(k, v)| b.get(*k) != Some(v))
+                .map(|(k, _)| format!("interface/{k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "its state".into(),
+        };
+        r.blocked = Some(Blocked {
+            by: BlockedBy::StalePlan,
+            message: format!(
+                "stale plan: the device changed since the plan was made ({what}); plan again"
+            ),
+        });
+    } else if old.operations != plan.operations {
+        r.blocked = Some(Blocked {
+            by: BlockedBy::CallsDiffer,
+            message: "the saved calls are not what its desired state needs on this device now \
+                      (did prune or protected-pools change?); plan again"
+                .into(),
+        });
+    } else {
+        return None;
+    }
+    plan.operations.clear();
+    plan.changes.clear();
+    Some(r)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! What every backend's executor shares: the stop flag an interrupt sets, and the report
 //! lines of failed and skipped calls.
 
-use crate::plan::report::{DeviceReport, OpFailed};
+use crate::plan::outcome::SkipReason;
+use crate::plan::report::{DeviceReport, OpFailed, Skipped};
 use crate::plan::{DevicePlan, Operation};
 use crate::platform::http::DeviceError;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ pub fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
         path: op.path.clone(),
         resource: op.resource.clone(),
         status: e.status(),
+        kind: e.write_kind(),
         error: e.to_string(),
     }
 }
@@ -50,15 +52,20 @@ impl Stop {
     }
 }
 
-/// The calls that did not run, as the report lists them (`METHOD path`).
-pub fn skipped(ops: &[Operation]) -> Vec<String> {
-    ops.iter().map(Operation::line).collect()
+/// The calls that did not run, as the report lists them (`METHOD path`), and why.
+pub fn skipped(ops: &[Operation], why: SkipReason) -> Vec<Skipped> {
+    ops.iter()
+        .map(|op| Skipped {
+            call: op.line(),
+            why,
+        })
+        .collect()
 }
 
 /// A device none of whose calls ran because a stop was requested first.
 pub fn not_started(plan: &DevicePlan) -> DeviceReport {
     let mut report = DeviceReport::new(&plan.device);
-    report.skipped = skipped(&plan.operations);
+    report.skipped = skipped(&plan.operations, SkipReason::Interrupted);
     report.interrupted = true;
     report
 }

@@ -2,6 +2,7 @@
 //! retries with exponential backoff and jitter (backon) honouring `Retry-After`, redacted
 //! request logs, and errors that name method, URL, status and the device's answer.
 
+use crate::plan::{ErrorKind, Failure};
 use backon::BackoffBuilder;
 use reqwest::Method;
 use serde_json::Value;
@@ -82,6 +83,9 @@ pub enum DeviceError {
     },
     #[error("{message}")]
     Setup { device: String, message: String },
+    /// The device's desired file (or a profile it uses) has errors; it was not contacted.
+    #[error("{message}")]
+    InvalidFile { device: String, message: String },
 }
 
 fn fmt_answer(a: &str) -> String {
@@ -93,6 +97,36 @@ fn fmt_answer(a: &str) -> String {
 }
 
 impl DeviceError {
+    /// What kind of failure this is, for plan files and CI outputs.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DeviceError::Connect { .. } | DeviceError::Timeout { .. } => ErrorKind::Connect,
+            DeviceError::Tls { .. } => ErrorKind::Tls,
+            DeviceError::Status {
+                status: 401 | 403, ..
+            } => ErrorKind::Auth,
+            DeviceError::Status { .. }
+            | DeviceError::BadAnswer { .. }
+            | DeviceError::Redirect { .. } => ErrorKind::BadAnswer,
+            DeviceError::Setup { .. } => ErrorKind::Setup,
+            DeviceError::InvalidFile { .. } => ErrorKind::InvalidFile,
+        }
+    }
+
+    /// The error as a typed failure.
+    pub fn failure(&self) -> Failure {
+        Failure::new(self.kind(), self.to_string())
+    }
+
+    /// The kind of a write's failure: a 4xx answer is the device refusing it.
+    pub fn write_kind(&self) -> ErrorKind {
+        match self.status() {
+            Some(401 | 403) => ErrorKind::Auth,
+            Some(s) if (400..500).contains(&s) => ErrorKind::Refused,
+            _ => self.kind(),
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             DeviceError::Status { status, .. } => Some(*status),

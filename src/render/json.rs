@@ -67,7 +67,11 @@ mod tests {
 
     #[test]
     fn streaming_writes_what_the_whole_plan_writes() {
-        let mut failed = DevicePlan::failed("r2", Platform::IosXe, "a \"quoted\"\nerror".into());
+        let mut failed = DevicePlan::failed(
+            "r2",
+            Platform::IosXe,
+            crate::plan::Failure::new(crate::plan::ErrorKind::Connect, "a \"quoted\"\nerror"),
+        );
         failed.unmanaged = vec!["x".into()];
         for devices in [
             vec![],

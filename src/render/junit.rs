@@ -21,8 +21,8 @@ impl Builder {
     }
 
     pub fn add(&mut self, d: &DevicePlan) {
-        let what = if d.error.is_some() {
-            Some("error")
+        let what = if let Some(e) = &d.error {
+            Some(e.kind.as_str())
         } else if self.kind == Kind::Drift && (d.has_changes() || !d.findings.is_empty()) {
             Some("drift")
         } else if d.has_changes() {

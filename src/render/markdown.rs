@@ -58,7 +58,12 @@ fn head(d: &DevicePlan) -> String {
         escape(&summary_text(d))
     );
     if let Some(e) = &d.error {
-        let _ = writeln!(s, "```\n{}\n```\n", e.replace("```", "'''"));
+        let _ = writeln!(
+            s,
+            "```\n{}: {}\n```\n",
+            e.kind,
+            e.message.replace("```", "'''")
+        );
         return s;
     }
     for g in &d.safety.gates {

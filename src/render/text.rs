@@ -100,7 +100,7 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, style: Style) -> fmt::Result 
 
 fn body(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     if let Some(e) = &d.error {
-        return writeln!(out, "  {}: {e}", p.red("error"));
+        return writeln!(out, "  {} ({}): {e}", p.red("error"), e.kind);
     }
     for c in &d.changes {
         change(out, c, p)?;

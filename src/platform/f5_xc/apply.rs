@@ -3,7 +3,8 @@
 
 use super::F5Xc;
 use crate::model::f5::F5DhcpServer;
-use crate::plan::report::{DeviceReport, OpDone, OpFailed};
+use crate::plan::outcome::{BlockedBy, ErrorKind, Failure, SkipReason};
+use crate::plan::report::{Blocked, DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Resource};
 use crate::platform::exec::{Stop, skipped};
 use std::collections::BTreeMap;
@@ -23,14 +24,17 @@ pub async fn execute_f5(
     let mut fresh = Vec::new();
     for op in &plan.operations {
         let Resource::Interface(name) = &op.resource else {
-            report.error = Some(format!("{} is not an F5 XC interface call", op.resource));
+            report.error = Some(Failure::new(
+                ErrorKind::Setup,
+                format!("{} is not an F5 XC interface call", op.resource),
+            ));
             return report;
         };
         let form = match client.interface(name).await {
             Ok(f) => f,
             Err(e) => {
-                report.error = Some(e.to_string());
-                report.skipped = skipped(&plan.operations);
+                report.error = Some(e.failure());
+                report.skipped = skipped(&plan.operations, SkipReason::NotChecked);
                 return report;
             }
         };
@@ -39,10 +43,13 @@ pub async fn execute_f5(
             .clone()
             .and_then(|v| serde_json::from_value(v).ok());
         if form.dhcp != planned {
-            report.blocked = Some(format!(
-                "stale: the DHCP server of interface {name} changed since planning; nothing \
-                 written; plan again"
-            ));
+            report.blocked = Some(Blocked {
+                by: BlockedBy::StalePlan,
+                message: format!(
+                    "stale: the DHCP server of interface {name} changed since planning; \
+                     nothing written; plan again"
+                ),
+            });
             return report;
         }
         fresh.push((name.clone(), op, form));
@@ -50,7 +57,7 @@ pub async fn execute_f5(
     for (i, (name, op, form)) in fresh.iter().enumerate() {
         if stop.requested() {
             report.interrupted = true;
-            report.skipped = skipped(&plan.operations[i..]);
+            report.skipped = skipped(&plan.operations[i..], SkipReason::Interrupted);
             break;
         }
         let body = op.body.clone().unwrap_or(serde_json::Value::Null);
@@ -59,16 +66,17 @@ pub async fn execute_f5(
                 .put_interface(name, &object, &form.resource_version)
                 .await
                 .map_err(|e| {
-                    if e.status() == Some(409) {
+                    let text = if e.status() == Some(409) {
                         format!(
                             "{e}: the interface was changed by someone else just now; nothing \
                              overwritten; plan again"
                         )
                     } else {
                         e.to_string()
-                    }
+                    };
+                    (e.write_kind(), text)
                 }),
-            Err(e) => Err(format!("interface {name}: {e}")),
+            Err(e) => Err((ErrorKind::Setup, format!("interface {name}: {e}"))),
         };
         match result {
             Ok(status) => report.done.push(OpDone {
@@ -78,15 +86,16 @@ pub async fn execute_f5(
                 status,
                 note: None,
             }),
-            Err(error) => {
+            Err((kind, error)) => {
                 report.failed = Some(OpFailed {
                     method: op.method,
                     path: op.path.clone(),
                     resource: op.resource.clone(),
                     status: None,
+                    kind,
                     error,
                 });
-                report.skipped = skipped(&plan.operations[i + 1..]);
+                report.skipped = skipped(&plan.operations[i + 1..], SkipReason::AfterFailure);
                 break;
             }
         }
@@ -100,7 +109,7 @@ pub async fn execute_f5(
             Ok(f) if f.dhcp.as_ref() == Some(want) => {}
             Ok(_) => residue.push(format!("interface/{name}")),
             Err(e) => {
-                report.error = Some(e.to_string());
+                report.error = Some(e.failure());
                 return report;
             }
         }

@@ -43,7 +43,7 @@ impl F5XcDevice {
         mode: PlanMode,
         interfaces: Option<&BTreeMap<String, F5DhcpServer>>,
     ) -> DevicePlan {
-        let failed = |e: DeviceError| DevicePlan::failed(&self.name, Platform::F5Xc, e.to_string());
+        let failed = |e: DeviceError| DevicePlan::failed(&self.name, Platform::F5Xc, e.failure());
         let mut plan = match interfaces {
             Some(want) => match self.read_interfaces(want.keys()).await {
                 Ok(live) => plan::f5::plan(
@@ -144,9 +144,11 @@ impl Device for F5XcDevice {
                 DevicePlan::failed(
                     &self.name,
                     Platform::F5Xc,
-                    "the device could not be planned when the plan was saved (the plan file \
-                     holds its error): nothing of it is applied; plan again"
-                        .into(),
+                    crate::plan::Failure::new(
+                        crate::plan::ErrorKind::Setup,
+                        "the device could not be planned when the plan was saved (the plan \
+                         file holds its error): nothing of it is applied; plan again",
+                    ),
                 )
             });
         }

@@ -5,6 +5,7 @@
 use super::IosXe;
 use super::lower::SERVER_PATH;
 use crate::model::{DeviceConfig, Server};
+use crate::plan::outcome::{ErrorKind, Failure, SkipReason};
 use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation};
 use crate::platform::exec::{Stop, failed, skipped};
@@ -25,6 +26,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
                     path: op.path.clone(),
                     resource: op.resource.clone(),
                     status: None,
+                    kind: ErrorKind::Stale,
                     error: "the device's global DHCP settings changed since planning; not \
                         overwriting them (plan again)"
                         .into(),
@@ -109,7 +111,12 @@ pub async fn execute_until(
             }
         }
     }
-    report.skipped = skipped(&plan.operations[next..]);
+    let why = if report.interrupted {
+        SkipReason::Interrupted
+    } else {
+        SkipReason::AfterFailure
+    };
+    report.skipped = skipped(&plan.operations[next..], why);
     if report.interrupted {
         return report;
     }
@@ -123,7 +130,7 @@ pub async fn execute_until(
                 .collect();
             report.converged = Some(report.residue.is_empty());
         }
-        Err(e) => report.error = Some(format!("final read failed: {e}")),
+        Err(e) => report.error = Some(Failure::new(e.kind(), format!("final read failed: {e}"))),
     }
     report
 }

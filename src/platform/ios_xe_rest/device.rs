@@ -24,7 +24,7 @@ impl IosXeDevice {
     async fn plan_inner(&self, mode: PlanMode, desired: &DeviceConfig) -> DevicePlan {
         let live = match self.client.read().await {
             Ok(l) => l,
-            Err(err) => return DevicePlan::failed(&self.name, Platform::IosXe, err.to_string()),
+            Err(err) => return DevicePlan::failed(&self.name, Platform::IosXe, err.failure()),
         };
         let policy = Policy {
             prune: self.prune,
@@ -52,7 +52,7 @@ impl IosXeDevice {
                             .extend(plan::expect::ios_min_free(&live, &b, min));
                     }
                 }
-                Err(err) => plan.error = Some(err.to_string()),
+                Err(err) => plan.error = Some(err.failure()),
             }
         }
         plan
@@ -153,7 +153,11 @@ impl Device for IosXeDevice {
                 } else {
                     "the saved plan has no desired state; plan again"
                 };
-                DevicePlan::failed(&self.name, Platform::IosXe, why.into())
+                DevicePlan::failed(
+                    &self.name,
+                    Platform::IosXe,
+                    crate::plan::Failure::new(crate::plan::ErrorKind::Setup, why),
+                )
             }),
         }
     }
