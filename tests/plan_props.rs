@@ -233,7 +233,7 @@ proptest! {
                     }
                 }
             }
-            let method = op.method.to_reqwest();
+            let method = dhcpform::platform::http::method(op.method);
             let res = sim.rt.block_on(client.call(method, &op.path, op.body.as_ref()));
             prop_assert!(res.is_ok(), "{} {} refused: {:?}", op.method, op.path, res.err());
             let now = state_of(&sim, "p");

@@ -185,11 +185,7 @@ fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
             ),
         });
     }
-    Verdict {
-        blocked: !gates.is_empty() && !force,
-        forced: !gates.is_empty() && force,
-        gates,
-    }
+    Verdict::judge(gates, force)
 }
 
 #[cfg(test)]

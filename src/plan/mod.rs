@@ -201,15 +201,6 @@ impl Method {
             Method::Delete => "DELETE",
         }
     }
-
-    pub fn to_reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
 }
 
 impl std::fmt::Display for Method {
@@ -389,6 +380,26 @@ pub struct Verdict {
     /// Gates that fired (also listed when `--force` lifted them).
     pub gates: Vec<Gate>,
     pub forced: bool,
+}
+
+impl Verdict {
+    /// The one block/force rule: any gate blocks, unless `--force` lifts it (then the plan
+    /// says it was forced).
+    pub fn judge(gates: Vec<Gate>, force: bool) -> Verdict {
+        let fired = !gates.is_empty();
+        Verdict {
+            blocked: fired && !force,
+            forced: fired && force,
+            gates,
+        }
+    }
+
+    /// Adds a gate that fired after the first judgement (client impact).
+    pub fn add(&mut self, gate: Gate, force: bool) {
+        let mut gates = std::mem::take(&mut self.gates);
+        gates.push(gate);
+        *self = Verdict::judge(gates, force);
+    }
 }
 
 /// A failed `expect:` check (drift only).
@@ -673,8 +684,6 @@ pub fn attach_impact(
         }
     };
     if let Some(g) = gate {
-        plan.safety.gates.push(g);
-        plan.safety.blocked = !policy.force;
-        plan.safety.forced = policy.force;
+        plan.safety.add(g, policy.force);
     }
 }

@@ -24,12 +24,7 @@ pub fn judge(
             lift: FORCE.into(),
         });
     }
-    let blocked = !gates.is_empty() && !policy.force;
-    Verdict {
-        blocked,
-        forced: policy.force && !gates.is_empty(),
-        gates,
-    }
+    Verdict::judge(gates, policy.force)
 }
 
 /// Whether `n` of `existing` is above `percent` %, in u128 (no overflow).

@@ -135,6 +135,17 @@ impl DeviceError {
     }
 }
 
+/// The HTTP method of a planned call.
+pub fn method(m: crate::plan::Method) -> reqwest::Method {
+    use crate::plan::Method as M;
+    match m {
+        M::Get => reqwest::Method::GET,
+        M::Post => reqwest::Method::POST,
+        M::Put => reqwest::Method::PUT,
+        M::Delete => reqwest::Method::DELETE,
+    }
+}
+
 /// The largest answer body read: a DHCP configuration is far smaller; more is not the
 /// resource asked for, and reading it whole would let a device exhaust memory.
 pub const MAX_BODY: usize = 16 << 20;

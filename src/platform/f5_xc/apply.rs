@@ -103,6 +103,16 @@ pub async fn execute_f5(
     if report.done.is_empty() {
         return report;
     }
+    converged(client, desired, &mut report).await;
+    report
+}
+
+/// Reads the interfaces once more: converged when each holds its desired DHCP server.
+async fn converged(
+    client: &F5Xc,
+    desired: &BTreeMap<String, F5DhcpServer>,
+    report: &mut DeviceReport,
+) {
     let mut residue = Vec::new();
     for (name, want) in desired {
         match client.interface(name).await {
@@ -110,11 +120,10 @@ pub async fn execute_f5(
             Ok(_) => residue.push(format!("interface/{name}")),
             Err(e) => {
                 report.error = Some(e.failure());
-                return report;
+                return;
             }
         }
     }
     report.converged = Some(residue.is_empty());
     report.residue = residue;
-    report
 }

@@ -36,7 +36,11 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
         }
     }
     match client
-        .call(op.method.to_reqwest(), &op.path, op.body.as_ref())
+        .call(
+            crate::platform::http::method(op.method),
+            &op.path,
+            op.body.as_ref(),
+        )
         .await
     {
         Ok(ans) => Ok(OpDone {
