@@ -3,130 +3,14 @@
 use crate::config::manifest::lower::Lowerer;
 use crate::config::manifest::{Diags, SourceFile, Sp};
 use miette::SourceSpan;
-use schemars::JsonSchema;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::model::{Platform, Safety};
+pub use super::inventory_in::*;
+pub use crate::model::{Api, Platform, Safety};
 
 pub const INVENTORY_FILE: &str = "dhcpform.yaml";
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[schemars(extend("patternProperties" = {"^x-": {}}))]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-/// The dhcpform inventory: settings and devices.
-pub struct InventoryFile {
-    #[serde(default)]
-    pub settings: SettingsIn,
-    /// Device fields shared by every entry; an entry's own fields win.
-    #[serde(default)]
-    pub defaults: DefaultsIn,
-    /// Named pool settings (`lease-duration`, `options`) that pools use with `profile: NAME`.
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, crate::config::manifest::ios_xe::ProfileIn>")]
-    pub profiles: BTreeMap<String, Sp<crate::config::manifest::ios_xe::ProfileIn>>,
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, DeviceIn>")]
-    pub devices: BTreeMap<String, Sp<DeviceIn>>,
-}
-
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-pub struct SettingsIn {
-    /// Devices worked on at once, 1-1024 (default 16).
-    #[schemars(with = "Option<usize>", range(min = 1, max = 1024))]
-    pub parallelism: Option<Sp<usize>>,
-    /// Per HTTP request, e.g. `30s` or `500ms` (default 30s).
-    #[schemars(with = "Option<String>")]
-    pub timeout: Option<Sp<String>>,
-    /// Retries of retryable failures, 0-20 (default 4).
-    #[schemars(with = "Option<u32>", range(max = 20))]
-    pub retries: Option<Sp<u32>>,
-    pub safety: Option<SafetyIn>,
-}
-
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-pub struct SafetyIn {
-    /// 0-100 (default 30).
-    #[schemars(with = "Option<u8>", range(max = 100))]
-    pub max_delete_percent: Option<Sp<u8>>,
-    /// 0-100 (default 30).
-    #[schemars(with = "Option<u8>", range(max = 100))]
-    pub max_update_percent: Option<Sp<u8>>,
-    /// The percentage gates apply from this many live pools (default 10).
-    pub min_existing: Option<usize>,
-    /// Active automatic bindings a plan may take addresses from before it is blocked
-    /// (default 0).
-    pub max_affected_clients: Option<usize>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-pub struct DeviceIn {
-    /// `ios-xe` or `f5-xc` (or from `defaults`).
-    #[schemars(with = "Option<String>")]
-    pub platform: Option<Sp<String>>,
-    /// `https://host:port[/prefix]`, `sim://NAME`, or `http://` to a loopback address.
-    #[schemars(with = "String")]
-    pub url: Sp<String>,
-    pub auth: Option<AuthIn>,
-    pub tls: Option<TlsIn>,
-    /// Default `devices/<name>.yaml`.
-    #[schemars(with = "Option<String>")]
-    pub desired: Option<Sp<String>>,
-    /// Delete pools the file does not declare (default true).
-    pub prune: Option<bool>,
-    /// Never deleted or replaced without --force.
-    pub protected_pools: Option<Vec<String>>,
-    /// F5 XC namespace (default `system`).
-    pub namespace: Option<String>,
-    /// F5 XC site name.
-    pub site: Option<String>,
-    /// Labels for selection: `--device tag:NAME`, `--exclude tag:NAME`.
-    pub tags: Option<Vec<String>>,
-}
-
-/// `defaults:` of the inventory: device fields every entry takes unless it sets its own.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-pub struct DefaultsIn {
-    #[schemars(with = "Option<String>")]
-    pub platform: Option<Sp<String>>,
-    pub auth: Option<AuthIn>,
-    pub tls: Option<TlsIn>,
-    pub prune: Option<bool>,
-    pub protected_pools: Option<Vec<String>>,
-    pub namespace: Option<String>,
-    pub tags: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-/// Names of environment variables holding credentials; never the values.
-pub struct AuthIn {
-    pub username_env: Option<String>,
-    pub password_env: Option<String>,
-    pub api_token_env: Option<String>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(deny_unknown_fields)]
-pub struct TlsIn {
-    pub ca_file: Option<String>,
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -173,6 +57,10 @@ pub struct DeviceEntry {
     pub protected_pools: Vec<String>,
     pub namespace: String,
     pub site: String,
+    /// IOS XE: which API the device speaks.
+    pub api: Api,
+    /// RESTCONF: save the running configuration after a good apply.
+    pub save_config: bool,
     pub tags: Vec<String>,
     pub span: SourceSpan,
 }
@@ -572,6 +460,45 @@ fn check_desired_file(
     );
 }
 
+/// `api:` of an entry: `rest` (the default) or `restconf`, for IOS XE devices only.
+fn lower_api(
+    name: &str,
+    platform: Option<Platform>,
+    api: Option<&Sp<String>>,
+    lw: &mut Lowerer,
+) -> Option<Api> {
+    let Some(v) = api else {
+        return Some(Api::Rest);
+    };
+    let span = lw.span(v);
+    if platform == Some(Platform::F5Xc) {
+        lw.error_help(
+            span,
+            format!("device `{name}` is F5 XC: `api` applies to ios-xe devices only"),
+            "not for f5-xc",
+            "remove `api` from this device",
+        );
+        return None;
+    }
+    match v.value.as_str() {
+        "rest" => Some(Api::Rest),
+        "restconf" => Some(Api::Restconf),
+        other => {
+            let hint = match crate::model::names::nearest(other, ["rest", "restconf"]) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => "`rest` (/api/v1, IOS XE up to 16.x) or `restconf` (IOS XE 17.x)".into(),
+            };
+            lw.error_help(
+                span,
+                format!("expected `rest` or `restconf` as the API, found `{other}`"),
+                "unknown API",
+                hint,
+            );
+            None
+        }
+    }
+}
+
 /// Checks one device entry; `None` when it cannot be used (the reason is in the diagnostics).
 fn lower_device(
     root: &Path,
@@ -658,6 +585,8 @@ fn lower_device(
             .unwrap_or_else(|| "system".into()),
         site: d.site.clone().unwrap_or_default(),
         tags: pick(&d.tags, &defaults.tags),
+        api: lower_api(name, platform, d.api.as_ref().or(defaults.api.as_ref()), lw)?,
+        save_config: d.save_config.or(defaults.save_config).unwrap_or(true),
         span,
     })
 }

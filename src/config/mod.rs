@@ -3,5 +3,6 @@
 //! `model`; nothing here talks to a device.
 
 pub mod inventory;
+pub mod inventory_in;
 pub mod manifest;
 pub mod validate;

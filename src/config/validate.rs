@@ -2,7 +2,7 @@
 //! cross-field rules (docs/architecture.md, "Validation"), collecting every problem as a
 //! diagnostic.
 
-use crate::config::inventory::{self, DeviceEntry, Inventory, Platform};
+use crate::config::inventory::{self, Api, DeviceEntry, Inventory, Platform};
 use crate::config::manifest::ios_xe::Lowered;
 use crate::config::manifest::lower::Spans;
 use crate::config::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
@@ -90,11 +90,8 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
                             uses_broken = Some((pool.clone(), profile.clone()));
                         }
                     }
-                    let start = diags.0.len();
-                    check_ios_xe(&file, &lowered, &mut diags);
-                    name_profiles(&lowered, &dev.desired_display, &mut diags.0[start..]);
+                    check_device(&inventory, &dev, &file, &lowered, &mut diags);
                     fleet.add(devices.len(), &lowered);
-                    check_protected(&inventory, &dev, &lowered, &mut diags);
                     // Spans served the checks above; the run keeps only the model.
                     let desired = IosXeDesired {
                         config: lowered.config,
@@ -238,6 +235,56 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
         };
         d = d.with_help(hint);
         diags.push(d);
+    }
+}
+
+/// The checks of one IOS XE device's lowered file: cross-field rules (named with the profile a
+/// value came from), what its API cannot hold, protected pools.
+fn check_device(
+    inventory: &Inventory,
+    dev: &DeviceEntry,
+    file: &SourceFile,
+    lowered: &Lowered,
+    diags: &mut Diags,
+) {
+    let start = diags.0.len();
+    check_ios_xe(file, lowered, diags);
+    if dev.api == Api::Restconf {
+        check_restconf(file, lowered, diags);
+    }
+    name_profiles(lowered, &dev.desired_display, &mut diags.0[start..]);
+    check_protected(inventory, dev, lowered, diags);
+}
+
+/// What the RESTCONF native model cannot hold: `netbios-node-type` (no release models it; it
+/// would be silently lost), an error at each place it is set.
+fn check_restconf(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
+    let Some(pools) = &l.config.pools else {
+        return;
+    };
+    for (name, pool) in pools {
+        if pool.options.netbios_node_type.is_none() {
+            continue;
+        }
+        let path = format!("pools/{name}/netbios-node-type");
+        let place = match l.foreign.get(&path) {
+            Some((f, s)) => (f.clone(), *s),
+            None => (file.clone(), span(&l.spans, &path)),
+        };
+        diags.push(
+            located(
+                place,
+                format!(
+                    "pool `{name}`: netbios-node-type cannot be set over RESTCONF (the device's \
+                     `api: restconf`): IOS XE's native YANG model has no such leaf"
+                ),
+                "not in the RESTCONF model",
+            )
+            .with_help(
+                "remove it, or configure it on the device by other means (CLI `netbios-node-type` \
+                 in the pool); dhcpform neither sees nor changes it there",
+            ),
+        );
     }
 }
 

@@ -14,7 +14,7 @@ mod values;
 
 pub use desired::{Desired, IosXeDesired};
 pub use iface::InterfaceName;
-pub use settings::{Platform, Safety};
+pub use settings::{Api, Platform, Safety};
 pub use values::{AddrRange, LeaseDuration, Mac, NodeType, ValueError};
 
 use serde::{Deserialize, Serialize};

@@ -34,3 +34,24 @@ pub struct Safety {
     /// Active automatic bindings a device's plan may take addresses from (default 0).
     pub max_affected_clients: usize,
 }
+
+/// Which API an IOS XE device speaks.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// The IOS XE REST API (`/api/v1`, up to 16.x).
+    #[default]
+    Rest,
+    /// RESTCONF with Cisco's native YANG models (IOS XE 17.x).
+    Restconf,
+}

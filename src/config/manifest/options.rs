@@ -46,6 +46,8 @@ pub fn lower_options(lw: &mut Lowerer, base: &str, o: &OptionsIn) -> PoolOptions
         );
     }
     if let Some(n) = &o.netbios_node_type {
+        let span = lw.span(n);
+        lw.note(format!("{base}/netbios-node-type"), span);
         out.netbios_node_type = lw.node_type(n);
     }
     out
