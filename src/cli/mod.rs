@@ -141,6 +141,8 @@ pub enum SimQuirk {
     NoneValues,
     /// GET of the DHCP settings and pools answers 404 until DHCP is configured.
     Unconfigured404,
+    /// RESTCONF: an empty section answers 404 "uri keypath not found" instead of `{}`.
+    RestconfEmpty404,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

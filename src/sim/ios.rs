@@ -110,7 +110,8 @@ impl Inner {
         response
     }
 
-    fn new_token(&mut self, device: &str, headers: &HeaderMap, base: &str) -> Response {
+    /// Whether the request carries the device's user and password (HTTP Basic).
+    pub(crate) fn basic_ok(&self, device: &str, headers: &HeaderMap) -> bool {
         let creds = headers
             .get("authorization")
             .and_then(|h| h.to_str().ok())
@@ -136,6 +137,11 @@ impl Inner {
             .as_deref()
             .and_then(|c| c.split_once(':'))
             .is_some_and(|(u, p)| u == user && p == password);
+        ok
+    }
+
+    fn new_token(&mut self, device: &str, headers: &HeaderMap, base: &str) -> Response {
+        let ok = self.basic_ok(device, headers);
         if !ok {
             return error(StatusCode::UNAUTHORIZED, 401, "invalid credentials");
         }

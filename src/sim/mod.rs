@@ -11,6 +11,8 @@ mod wire;
 
 mod faults;
 mod options;
+mod rc_tree;
+mod restconf;
 
 pub(crate) use faults::error;
 use faults::{fault_response, roll_fault};
@@ -295,7 +297,8 @@ impl Sim {
         if rest.first() == Some(&"_sim") {
             return self.admin(&method, &device, &rest[1..], &body);
         }
-        if rest.first() != Some(&"api") {
+        let restconf = rest.first() == Some(&"restconf");
+        if rest.first() != Some(&"api") && !restconf {
             return error(
                 StatusCode::NOT_FOUND,
                 404,
@@ -320,9 +323,16 @@ impl Sim {
             let here = format!("/{}", rest.join("/"));
             (method == Method::GET && here == failing).then_some(Fault::Status(500))
         });
+        // RESTCONF paths are journaled as sent (keys stay percent-encoded, as a path checker
+        // reads them); the REST API's decoded
+        let rel = if restconf {
+            path.strip_prefix(&prefix).unwrap_or(&path).to_string()
+        } else {
+            format!("/{}", rest.join("/"))
+        };
         let rel_path = match uri.query() {
-            Some(q) => format!("/{}?{q}", rest.join("/")),
-            None => format!("/{}", rest.join("/")),
+            Some(q) => format!("{rel}?{q}"),
+            None => rel,
         };
         let body_json = if body.is_empty() {
             None
@@ -342,7 +352,11 @@ impl Sim {
                     body: &body,
                     base: &base,
                 };
-                inner.dispatch(&req)
+                if restconf {
+                    inner.restconf(&req)
+                } else {
+                    inner.dispatch(&req)
+                }
             }
         };
         let token_answer =

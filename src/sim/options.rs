@@ -102,6 +102,9 @@ pub struct Quirks {
     /// `GET /api/v1/dhcp` and `GET /api/v1/dhcp/pool` answer a plain 404 while DHCP was never
     /// configured (server at its defaults, no pool).
     pub unconfigured_404: bool,
+    /// RESTCONF: an empty section (DHCP settings, bindings) answers 404 "uri keypath not
+    /// found" instead of an empty object.
+    pub restconf_empty_404: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -28,6 +28,10 @@ pub struct DeviceSeed {
     /// `namespace/name`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub f5_interfaces: BTreeMap<String, Value>,
+    /// The RESTCONF personality: `service`, `dhcp` (`native/ip/dhcp` as answered),
+    /// `interface` (one list per type), `bindings` (oper entries), `saved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restconf: Option<super::rc_tree::Tree>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -90,6 +94,8 @@ pub struct DeviceSim {
     pub f5: BTreeMap<String, F5Site>,
     /// F5 XC `network_interface` objects, keyed `namespace/name`.
     pub f5_ifaces: BTreeMap<String, super::f5::Stored>,
+    /// The RESTCONF personality's state (created on its first request).
+    pub restconf: Option<super::rc_tree::Tree>,
     /// Pools with neither dynamic nor manual (IOS allows pools of options only), as answered.
     /// Only seeds make them; the API refuses to create one.
     pub option_only: BTreeMap<String, Value>,
@@ -106,6 +112,7 @@ impl Default for DeviceSim {
             tokens: BTreeSet::new(),
             f5: BTreeMap::new(),
             f5_ifaces: BTreeMap::new(),
+            restconf: None,
             option_only: BTreeMap::new(),
             mac_seq: 0,
         }
@@ -238,6 +245,7 @@ fn pool_answer(name: &str, body: &Value, p: &Pool) -> Value {
 impl DeviceSim {
     pub fn from_seed(seed: &DeviceSeed) -> Result<DeviceSim, String> {
         let mut d = DeviceSim::default();
+        d.restconf = seed.restconf.clone();
         if let Some(dhcp) = &seed.dhcp {
             d.load_server(dhcp)
                 .map_err(|r| format!("dhcp: {}", refusal_text(&r)))?;
@@ -303,6 +311,7 @@ impl DeviceSim {
                 .iter()
                 .map(|(k, s)| (k.clone(), s.to_seed()))
                 .collect(),
+            restconf: self.restconf.clone(),
         }
     }
 
