@@ -133,11 +133,10 @@ impl Inner {
         let password = own
             .and_then(|c| c.password.clone())
             .unwrap_or(self.opts.password.clone());
-        let ok = creds
+        creds
             .as_deref()
             .and_then(|c| c.split_once(':'))
-            .is_some_and(|(u, p)| u == user && p == password);
-        ok
+            .is_some_and(|(u, p)| u == user && p == password)
     }
 
     fn new_token(&mut self, device: &str, headers: &HeaderMap, base: &str) -> Response {
