@@ -306,7 +306,8 @@ impl Tree {
             .ok_or_else(|| Refused::missing("uri keypath not found"))?;
         let entry = |e: &Value| match e.get("name") {
             Some(Value::String(s)) => s == name,
-            Some(v) => v.to_string() == name,
+            Some(v @ Value::Number(_)) => name.parse::<u64>().ok() == v.as_u64(),
+            Some(_) => false,
             None => false,
         };
         match m.as_str() {

@@ -244,8 +244,10 @@ fn pool_answer(name: &str, body: &Value, p: &Pool) -> Value {
 
 impl DeviceSim {
     pub fn from_seed(seed: &DeviceSeed) -> Result<DeviceSim, String> {
-        let mut d = DeviceSim::default();
-        d.restconf = seed.restconf.clone();
+        let mut d = DeviceSim {
+            restconf: seed.restconf.clone(),
+            ..DeviceSim::default()
+        };
         if let Some(dhcp) = &seed.dhcp {
             d.load_server(dhcp)
                 .map_err(|r| format!("dhcp: {}", refusal_text(&r)))?;
