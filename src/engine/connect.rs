@@ -3,14 +3,15 @@
 //! another platform cannot reach it).
 
 use crate::config::inventory::{DeviceEntry, Endpoint, Settings};
-use crate::model::{Desired, Platform, Safety};
+use crate::model::{Api, Desired, Platform, Safety};
 use crate::platform::http::{DeviceError, HttpCache, Logger, Secret, TlsOptions};
 use crate::platform::{Device, SIM_API_TOKEN, SIM_PASSWORD, SIM_USER};
-use crate::platform::{f5_xc, ios_xe_rest};
+use crate::platform::{f5_xc, ios_xe_rest, ios_xe_restconf};
 
 /// A backend's client for one device.
 pub enum Client {
     IosXe(ios_xe_rest::IosXe),
+    Restconf(ios_xe_restconf::Restconf),
     F5Xc(f5_xc::F5Xc),
 }
 
@@ -78,9 +79,12 @@ pub fn connect(
                     ));
                 }
             };
-            Ok(Client::IosXe(ios_xe_rest::IosXe::new(
-                http, &base, &user, pass,
-            )))
+            Ok(match entry.api {
+                Api::Rest => Client::IosXe(ios_xe_rest::IosXe::new(http, &base, &user, pass)),
+                Api::Restconf => {
+                    Client::Restconf(ios_xe_restconf::Restconf::new(http, &base, &user, pass))
+                }
+            })
         }
         Platform::F5Xc => {
             let token = match env_secret(&entry.name, &entry.auth.api_token_env, "API token")? {
@@ -117,6 +121,17 @@ pub fn bind(
                 prune: entry.prune,
                 protected: entry.protected_pools.clone(),
                 safety,
+                desired: desired.clone(),
+                client,
+            }))
+        }
+        (Client::Restconf(client), Desired::IosXe(desired)) => {
+            Ok(Box::new(ios_xe_restconf::device::RestconfDevice {
+                name: entry.name.clone(),
+                prune: entry.prune,
+                protected: entry.protected_pools.clone(),
+                safety,
+                save_config: entry.save_config,
                 desired: desired.clone(),
                 client,
             }))

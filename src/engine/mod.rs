@@ -286,6 +286,7 @@ async fn clear_confirmed(
     what: &Clear,
     confirm: &mut dyn FnMut(&[LeaseRow]) -> bool,
 ) -> Result<Option<Vec<Cleared>>, EngineError> {
+    device.can_clear(what)?;
     let set = device.leases().await?;
     let doomed: Vec<LeaseRow> = set
         .leases

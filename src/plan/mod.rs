@@ -13,8 +13,8 @@ pub mod safety;
 pub mod saved;
 pub mod steps;
 
+use crate::model::{Api, Platform, Safety};
 use crate::model::{DeviceConfig, LiveConfig};
-use crate::model::{Platform, Safety};
 pub use outcome::{ErrorKind, Failure, GateKind};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -189,6 +189,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
 }
 
@@ -198,6 +199,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
     }
@@ -413,6 +415,9 @@ pub struct Finding {
 pub struct DevicePlan {
     pub device: String,
     pub platform: Platform,
+    /// IOS XE: the API the calls are for (absent: `rest`).
+    #[serde(default, skip_serializing_if = "is_rest")]
+    pub api: Api,
     /// Set when the device could not be read or planned; nothing else is meaningful then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,
@@ -475,6 +480,7 @@ impl DevicePlan {
         DevicePlan {
             device: device.into(),
             platform,
+            api: Api::Rest,
             error: None,
             live_digest: None,
             changes: vec![],
@@ -559,6 +565,7 @@ pub fn plan_ios_xe(
     DevicePlan {
         device: device.into(),
         platform: Platform::IosXe,
+        api: Api::Rest,
         error: None,
         live_digest: Some(live.digest()),
         changes: d.changes,
@@ -632,6 +639,10 @@ fn protected_nowhere(
             )
         })
         .collect()
+}
+
+fn is_rest(a: &Api) -> bool {
+    *a == Api::Rest
 }
 
 fn is_zero(n: &usize) -> bool {

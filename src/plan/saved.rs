@@ -36,7 +36,7 @@ pub enum SavedPlanError {
 /// device's backend makes (each backend knows its own paths).
 pub fn verify(
     plan: &PlanFile,
-    allowed: &dyn Fn(Platform, &Operation) -> bool,
+    allowed: &dyn Fn(&DevicePlan, &Operation) -> bool,
 ) -> Result<(), SavedPlanError> {
     if plan.format_version != FORMAT_VERSION {
         return Err(SavedPlanError::Version {
@@ -52,7 +52,7 @@ pub fn verify(
     for d in plan.devices.iter().filter(|d| d.error.is_none()) {
         required(d)?;
         for op in &d.operations {
-            if !allowed(d.platform, op) {
+            if !allowed(d, op) {
                 return Err(SavedPlanError::Outside {
                     device: d.device.clone(),
                     method: op.method,

@@ -1,9 +1,14 @@
-//! What every backend's executor shares: the stop flag an interrupt sets, and the report
-//! lines of failed and skipped calls.
+//! What the backends share: the stop flag an interrupt sets, the report lines of failed and
+//! skipped calls, and the IOS XE steps both of its APIs take after reading (client impact,
+//! `expect:` checks, lease rows).
 
+use super::PlanMode;
+use crate::model::leases::{BindingKind, LeaseRow, LeaseSet, Usage};
+use crate::model::{Binding, BindingType, DeviceConfig, Expect, LiveConfig, PoolKind};
 use crate::plan::outcome::SkipReason;
 use crate::plan::report::{DeviceReport, OpFailed, Skipped};
 use crate::plan::{DevicePlan, Operation};
+use crate::plan::{Policy, expect};
 use crate::platform::http::DeviceError;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -68,4 +73,93 @@ pub fn not_started(plan: &DevicePlan) -> DeviceReport {
     report.skipped = skipped(&plan.operations, SkipReason::Interrupted);
     report.interrupted = true;
     report
+}
+
+/// What an IOS XE plan adds after the diff, on either API: whom it hurts (the bindings are
+/// read only when a change can take addresses away; unreadable bindings block), and with
+/// `mode.drift` the `expect:` checks on the bindings.
+pub async fn impact_and_expect<F, Fut>(
+    plan: &mut DevicePlan,
+    live: &LiveConfig,
+    desired: &DeviceConfig,
+    policy: &Policy<'_>,
+    mode: PlanMode,
+    expect: &Expect,
+    bindings: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Binding>, DeviceError>>,
+{
+    if crate::plan::needs_bindings(plan, live, desired) {
+        let read = bindings().await.map_err(|e| e.to_string());
+        let read = read.as_deref().map_err(String::clone);
+        crate::plan::attach_impact(plan, live, desired, read, policy);
+    }
+    if mode.drift && (expect.max_utilization.is_some() || expect.min_free.is_some()) {
+        match bindings().await {
+            Ok(b) => {
+                if let Some(max) = expect.max_utilization {
+                    plan.findings.extend(expect::ios_utilization(live, &b, max));
+                }
+                if let Some(min) = expect.min_free {
+                    plan.findings.extend(expect::ios_min_free(live, &b, min));
+                }
+            }
+            Err(err) => plan.error = Some(err.failure()),
+        }
+    }
+}
+
+/// The lease rows and pool utilisation of an IOS XE device from its pools and bindings.
+/// `time` turns the device's expiry into RFC 3339; `local` says it is device-local time.
+pub fn lease_set(
+    device: &str,
+    live: &LiveConfig,
+    bindings: &[Binding],
+    max: Option<u8>,
+    time: &dyn Fn(&str) -> String,
+    local: bool,
+) -> LeaseSet {
+    let mut set = LeaseSet::default();
+    for b in bindings {
+        // a manual binding belongs to its own pool, though a dynamic pool may cover it
+        let manual = live
+            .pools
+            .iter()
+            .find(|(_, p)| matches!(&p.kind, PoolKind::Manual { host, .. } if *host == b.ip));
+        let dynamic = live
+            .pools
+            .iter()
+            .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)));
+        let pool = manual
+            .or(dynamic)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        set.leases.push(LeaseRow {
+            device: device.to_string(),
+            ip: b.ip.to_string(),
+            mac: b.mac.to_string(),
+            hostname: String::new(),
+            kind: match b.kind {
+                BindingType::Automatic => BindingKind::Automatic,
+                BindingType::Manual => BindingKind::Manual,
+            },
+            expires: b.expires.as_deref().map(time),
+            expires_local: local,
+            expired: false,
+            pool,
+        });
+    }
+    for (pool, used, total) in expect::ios_usage(live, bindings) {
+        let percent = expect::percent(used, total);
+        set.utilisation.push(Usage {
+            device: device.to_string(),
+            pool,
+            used,
+            total,
+            percent,
+            over: max.is_some_and(|m| percent > u64::from(m)),
+        });
+    }
+    set
 }

@@ -142,6 +142,7 @@ pub fn method(m: crate::plan::Method) -> reqwest::Method {
         M::Get => reqwest::Method::GET,
         M::Post => reqwest::Method::POST,
         M::Put => reqwest::Method::PUT,
+        M::Patch => reqwest::Method::PATCH,
         M::Delete => reqwest::Method::DELETE,
     }
 }
@@ -191,6 +192,34 @@ pub fn excerpt(text: &str) -> String {
 /// or an excerpt of whatever came.
 pub fn error_text(text: &str) -> String {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
+        // RFC 8040: {"ietf-restconf:errors": {"error": [{error-message, error-path, ...}]}}
+        let errors = v
+            .get("ietf-restconf:errors")
+            .or_else(|| v.get("errors"))
+            .and_then(|e| e.get("error"))
+            .and_then(Value::as_array);
+        if let Some(errors) = errors {
+            let parts: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    let field = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
+                    let (msg, path, tag) = (
+                        field("error-message"),
+                        field("error-path"),
+                        field("error-tag"),
+                    );
+                    let msg = if msg.is_empty() { tag } else { msg };
+                    if path.is_empty() {
+                        msg.to_string()
+                    } else {
+                        format!("{msg} (at {path})")
+                    }
+                })
+                .collect();
+            if !parts.is_empty() {
+                return parts.join("; ");
+            }
+        }
         let parts: Vec<String> = ["error-message", "detail", "message"]
             .iter()
             .filter_map(|k| v.get(*k).and_then(Value::as_str))
@@ -211,6 +240,8 @@ pub struct Http {
     pub retries: u32,
     pub min_backoff: Duration,
     log: Option<Logger>,
+    /// `Accept` and, on bodies, `Content-Type` (RESTCONF: `application/yang-data+json`).
+    media: &'static str,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -275,7 +306,14 @@ impl Http {
             retries,
             min_backoff: Duration::from_millis(100),
             log,
+            media: "application/json",
         }
+    }
+
+    /// The same client speaking another JSON media type.
+    pub fn with_media(mut self, media: &'static str) -> Http {
+        self.media = media;
+        self
     }
 
     fn build_client(timeout: Duration, tls: &TlsOptions) -> Result<reqwest::Client, String> {
@@ -324,7 +362,7 @@ impl Http {
         let mut rb = self
             .client
             .request(method.clone(), url)
-            .header("Accept", "application/json");
+            .header("Accept", self.media);
         for (k, v, _) in headers {
             rb = rb.header(*k, *v);
         }
@@ -332,9 +370,7 @@ impl Http {
             rb = rb.basic_auth(user, Some(pass.expose()));
         }
         if let Some(b) = body {
-            rb = rb
-                .header("Content-Type", "application/json")
-                .body(b.to_string());
+            rb = rb.header("Content-Type", self.media).body(b.to_string());
         }
         self.log(|| {
             let hs: Vec<String> = headers

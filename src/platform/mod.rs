@@ -7,13 +7,14 @@ pub mod exec;
 pub mod f5_xc;
 pub mod http;
 pub mod ios_xe_rest;
+pub mod ios_xe_restconf;
 pub mod lenient;
 pub mod path;
 
 use crate::model::DeviceConfig;
-use crate::model::Platform;
 use crate::model::f5::F5DhcpServer;
 use crate::model::leases::LeaseSet;
+use crate::model::{Api, Platform};
 use crate::plan::report::DeviceReport;
 use crate::plan::{DevicePlan, Operation};
 use exec::Stop;
@@ -59,6 +60,10 @@ pub trait Device: Send + Sync {
     fn leases(&self) -> BoxFuture<'_, Result<LeaseSet, DeviceError>>;
     /// Clears bindings: per binding (or for all at once), what was cleared or why not.
     fn clear(&self, what: &Clear) -> BoxFuture<'_, Result<Vec<Cleared>, ClearError>>;
+    /// Whether this device can clear `what` at all, decided before anything is sent.
+    fn can_clear(&self, _what: &Clear) -> Result<(), ClearError> {
+        Ok(())
+    }
     /// Reads the live configuration as a desired state that plans empty (`import`).
     fn import(&self) -> BoxFuture<'_, Result<Imported, ClearError>>;
     /// Ends the device's session (releases an IOS XE token). Idempotent.
@@ -83,15 +88,25 @@ pub enum ClearError {
     ReadOnly(String),
     #[error("device `{0}` is F5 XC: import reads IOS XE devices only")]
     NoImport(String),
+    #[error(
+        "device `{0}` speaks RESTCONF, which has no per-address clear (its clear RPC takes only \
+         `*`): nothing was sent"
+    )]
+    #[diagnostic(help(
+        "clear every automatic binding with `leases clear --all`, or clear the address on the \
+         device's CLI (`clear ip dhcp binding ADDRESS`)"
+    ))]
+    NoPerAddressClear(String),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Device(#[from] DeviceError),
 }
 
 /// Whether a saved plan's call is one the device's backend makes.
-pub fn allowed(platform: Platform, op: &Operation) -> bool {
-    match platform {
-        Platform::IosXe => ios_xe_rest::lower::allowed(op),
-        Platform::F5Xc => f5_xc::lower::allowed(op),
+pub fn allowed(plan: &DevicePlan, op: &Operation) -> bool {
+    match (plan.platform, plan.api) {
+        (Platform::IosXe, Api::Rest) => ios_xe_rest::lower::allowed(op),
+        (Platform::IosXe, Api::Restconf) => ios_xe_restconf::lower::allowed(op),
+        (Platform::F5Xc, _) => f5_xc::lower::allowed(op),
     }
 }

@@ -271,6 +271,20 @@ impl Sim {
         })
     }
 
+    /// The base URL a device is reached at, as the request named the host.
+    fn base_url(&self, headers: &HeaderMap, prefix: &str) -> String {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if self.lock().opts.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}{prefix}")
+    }
+
     async fn handle(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         let path = uri.path().to_string();
         let decoded = decode_path(&path);
@@ -283,17 +297,7 @@ impl Sim {
             ),
             rest => (ROOT_DEVICE.to_string(), String::new(), rest.to_vec()),
         };
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost")
-            .to_string();
-        let scheme = if self.lock().opts.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let base = format!("{scheme}://{host}{prefix}");
+        let base = self.base_url(&headers, &prefix);
         if rest.first() == Some(&"_sim") {
             return self.admin(&method, &device, &rest[1..], &body);
         }
@@ -361,18 +365,16 @@ impl Sim {
         };
         let token_answer =
             rest.get(1..4) == Some(&["v1", "auth", "token-services"][..]) && method == Method::POST;
-        if inner.journal.len() >= JOURNAL_CAP {
-            inner.journal.drain(..JOURNAL_CAP / 10);
-        }
-        inner.journal.push(JournalEntry {
+        let status = if fault == Some(Fault::Reset) {
+            0
+        } else {
+            response.status().as_u16()
+        };
+        inner.record(JournalEntry {
             device,
             method: method.to_string(),
             path: rel_path,
-            status: if fault == Some(Fault::Reset) {
-                0
-            } else {
-                response.status().as_u16()
-            },
+            status,
             body: if token_answer { None } else { body_json },
         });
         response
@@ -444,6 +446,14 @@ impl Sim {
 }
 
 impl Inner {
+    /// Adds a journal entry, dropping the oldest tenth when the journal is full.
+    fn record(&mut self, entry: JournalEntry) {
+        if self.journal.len() >= JOURNAL_CAP {
+            self.journal.drain(..JOURNAL_CAP / 10);
+        }
+        self.journal.push(entry);
+    }
+
     /// The device, created on first use when the mode allows it.
     pub(crate) fn device(&mut self, name: &str) -> Result<&mut state::DeviceSim, Response> {
         if !self.devices.contains_key(name) {

@@ -1,7 +1,7 @@
 //! The IOS XE REST API as a `Device`: read and plan, apply, leases, clear, import.
 
 use super::IosXe;
-use crate::model::leases::{BindingKind, LeaseRow, LeaseSet, Usage};
+use crate::model::leases::LeaseSet;
 use crate::model::{DeviceConfig, IosXeDesired, Platform, Safety};
 use crate::plan::report::DeviceReport;
 use crate::plan::{self, DevicePlan, Policy};
@@ -33,76 +33,23 @@ impl IosXeDevice {
             force: mode.force,
         };
         let mut plan = plan::plan_ios_xe(&self.name, desired, &live, &policy, &super::Rest);
-        // Whom it hurts: the bindings are read only when a change can take addresses away.
-        if plan::needs_bindings(&plan, &live, desired) {
-            let read = self.client.bindings().await.map_err(|e| e.to_string());
-            let read = read.as_deref().map_err(String::clone);
-            plan::attach_impact(&mut plan, &live, desired, read, &policy);
-        }
         let expect = &self.desired.expect;
-        if mode.drift && (expect.max_utilization.is_some() || expect.min_free.is_some()) {
-            match self.client.bindings().await {
-                Ok(b) => {
-                    if let Some(max) = expect.max_utilization {
-                        plan.findings
-                            .extend(plan::expect::ios_utilization(&live, &b, max));
-                    }
-                    if let Some(min) = expect.min_free {
-                        plan.findings
-                            .extend(plan::expect::ios_min_free(&live, &b, min));
-                    }
-                }
-                Err(err) => plan.error = Some(err.failure()),
-            }
-        }
+        let bindings = || self.client.bindings();
+        crate::platform::exec::impact_and_expect(
+            &mut plan, &live, desired, &policy, mode, expect, bindings,
+        )
+        .await;
         plan
     }
 
     async fn leases_inner(&self) -> Result<LeaseSet, DeviceError> {
         let live = self.client.read().await?;
         let bindings = self.client.bindings().await?;
-        let mut set = LeaseSet::default();
-        for b in &bindings {
-            // a manual binding belongs to its own pool, though a dynamic pool may cover it
-            let manual = live.pools.iter().find(|(_, p)| {
-                matches!(&p.kind, crate::model::PoolKind::Manual { host, .. } if *host == b.ip)
-            });
-            let dynamic = live
-                .pools
-                .iter()
-                .find(|(_, p)| p.kind.network().is_some_and(|n| n.contains(&b.ip)));
-            let pool = manual
-                .or(dynamic)
-                .map(|(n, _)| n.clone())
-                .unwrap_or_default();
-            set.leases.push(LeaseRow {
-                device: self.name.clone(),
-                ip: b.ip.to_string(),
-                mac: b.mac.to_string(),
-                hostname: String::new(),
-                kind: match b.kind {
-                    crate::model::BindingType::Automatic => BindingKind::Automatic,
-                    crate::model::BindingType::Manual => BindingKind::Manual,
-                },
-                expires: b.expires.as_deref().map(crate::model::time::ios_time),
-                expires_local: true,
-                expired: false,
-                pool,
-            });
-        }
         let max = self.desired.expect.max_utilization;
-        for (pool, used, total) in plan::expect::ios_usage(&live, &bindings) {
-            let percent = plan::expect::percent(used, total);
-            set.utilisation.push(Usage {
-                device: self.name.clone(),
-                pool,
-                used,
-                total,
-                percent,
-                over: max.is_some_and(|m| percent > u64::from(m)),
-            });
-        }
-        Ok(set)
+        let time = crate::model::time::ios_time;
+        Ok(crate::platform::exec::lease_set(
+            &self.name, &live, &bindings, max, &time, true,
+        ))
     }
 
     async fn clear_inner(&self, what: &Clear) -> Vec<Cleared> {

@@ -1,0 +1,163 @@
+//! The RESTCONF executor: runs a device's planned calls one at a time, re-reads the device
+//! before the first write of each change of the global settings (stops when they moved since
+//! planning), reads back a write whose answer was lost (a timeout, a dropped connection, a
+//! 5xx, a DELETE answered 404) and counts it done when the device shows it, and checks
+//! convergence with a final read. Save-config runs only after every write succeeded.
+
+use super::Restconf;
+use super::client::{RcLive, SAVE};
+use super::lower::SWITCH;
+use super::wire;
+use crate::model::{DeviceConfig, Server};
+use crate::plan::outcome::{ErrorKind, Failure, SkipReason};
+use crate::plan::report::{DeviceReport, OpDone, OpFailed};
+use crate::plan::{DevicePlan, Method, Operation, Resource};
+use crate::platform::exec::{Stop, failed, skipped};
+use crate::platform::http::DeviceError;
+
+fn done(op: &Operation, status: u16, note: Option<String>) -> OpDone {
+    OpDone {
+        method: op.method,
+        path: op.path.clone(),
+        resource: op.resource.clone(),
+        status,
+        note,
+    }
+}
+
+/// Whether the device shows the effect `op` was sent for.
+fn landed(op: &Operation, now: &RcLive) -> bool {
+    let live = &now.live;
+    match (&op.resource, op.method) {
+        (Resource::Pool(n), Method::Delete) => !now.dhcp.raw_pools.contains_key(n),
+        (Resource::Pool(n), _) => {
+            let sent = op
+                .body
+                .as_ref()
+                .and_then(|b| b.get(wire::POOLS))
+                .and_then(|l| l.get(0))
+                .and_then(|p| p.as_object())
+                .and_then(|p| wire::parse_pool(p).ok().flatten());
+            sent.is_some() && live.pools.get(n) == sent.as_ref()
+        }
+        (Resource::Server, _) if op.path == SWITCH => {
+            let on = op
+                .body
+                .as_ref()
+                .and_then(|b| b.get("Cisco-IOS-XE-native:dhcp-config"))
+                .and_then(|v| v.as_bool());
+            on == Some(live.server.enable)
+        }
+        (Resource::Server, Method::Patch) => op
+            .body
+            .as_ref()
+            .and_then(|b| b.pointer("/Cisco-IOS-XE-native:native/ip/dhcp"))
+            .and_then(|d| d.as_object())
+            .and_then(|d| wire::parse_dhcp(d).ok())
+            .is_some_and(|added| added.exclusions.is_subset(&live.server.excluded_addresses)),
+        // single exclusion or helper entries: present after a PUT, gone after a DELETE
+        (Resource::Server, m) => {
+            let again = super::lower::listed(&op.path, now);
+            (m == Method::Delete) != again
+        }
+        _ => false,
+    }
+}
+
+/// Whether an error leaves the outcome unknown: the write may have been carried out.
+fn unknown(op: &Operation, e: &DeviceError) -> bool {
+    match e.status() {
+        None => true,
+        Some(404) => op.method == Method::Delete,
+        Some(s) => s >= 500,
+    }
+}
+
+async fn run_op(client: &Restconf, op: &Operation) -> Result<OpDone, OpFailed> {
+    if let Some(expected) = &op.expect_server {
+        let expected: Option<Server> = serde_json::from_value(expected.clone()).ok();
+        match client.read().await {
+            Ok(now) if Some(&now.live.server) == expected.as_ref() => {}
+            Ok(_) => {
+                return Err(OpFailed {
+                    method: op.method,
+                    path: op.path.clone(),
+                    resource: op.resource.clone(),
+                    status: None,
+                    kind: ErrorKind::Stale,
+                    error: "the device's global DHCP settings changed since planning; not \
+                        overwriting them (plan again)"
+                        .into(),
+                });
+            }
+            Err(e) => return Err(failed(op, &e)),
+        }
+    }
+    let method = crate::platform::http::method(op.method);
+    match client.call(method, &op.path, op.body.as_ref()).await {
+        Ok(ans) => Ok(done(op, ans.status, None)),
+        Err(e) if unknown(op, &e) && op.path != SAVE => match client.read().await {
+            Ok(now) if landed(op, &now) => Ok(done(
+                op,
+                0,
+                Some(format!(
+                    "no clear answer ({e}); reading the device back shows it was carried out"
+                )),
+            )),
+            _ => Err(failed(op, &e)),
+        },
+        Err(e) => Err(failed(op, &e)),
+    }
+}
+
+/// Runs the operations in order until one fails or `stop` is requested, then reads the
+/// device again and reports the residue.
+pub async fn execute(
+    client: &Restconf,
+    plan: &DevicePlan,
+    desired: &DeviceConfig,
+    prune: bool,
+    stop: &Stop,
+) -> DeviceReport {
+    let mut report = DeviceReport::new(&plan.device);
+    let mut next = 0;
+    while let Some(op) = plan.operations.get(next) {
+        if stop.requested() {
+            report.interrupted = true;
+            break;
+        }
+        next += 1;
+        stop.sending();
+        match run_op(client, op).await {
+            Ok(d) => report.done.push(d),
+            Err(f) => {
+                report.failed = Some(f);
+                break;
+            }
+        }
+    }
+    let why = if report.interrupted {
+        SkipReason::Interrupted
+    } else {
+        SkipReason::AfterFailure
+    };
+    report.skipped = skipped(&plan.operations[next..], why);
+    if report.interrupted {
+        return report;
+    }
+    match client.read().await {
+        Ok(now) => {
+            let residue = crate::plan::diff::diff(desired, &now.live, prune);
+            report.residue = residue
+                .changes
+                .iter()
+                .map(|c| format!("{} {}", c.action.symbol(), c.resource))
+                .collect();
+            report.converged = Some(report.residue.is_empty());
+        }
+        Err(e) => {
+            report.error = Some(Failure::new(e.kind(), format!("final read failed: {e}")));
+        }
+    }
+    report
+}

@@ -1,0 +1,428 @@
+//! RESTCONF JSON (RFC 7951) of Cisco's native DHCP model to and from the canonical model:
+//! the `ip/dhcp` container (exclusions, pools), the server switch, helper addresses. Every
+//! spelling the reference allows is read (quoted numbers, `/nn` masks, `client-identifier`);
+//! what dhcpform does not model is kept as read, so a write can carry it back.
+
+use crate::model::{AddrRange, InterfaceName, LeaseDuration, Mac, Pool, PoolKind, PoolOptions};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+pub const EXCL: &str = "Cisco-IOS-XE-dhcp:excluded-address";
+pub const POOLS: &str = "Cisco-IOS-XE-dhcp:pool";
+
+/// Pool members dhcpform models (everything else is carried back as read).
+const MODELLED: &[&str] = &[
+    "id",
+    "network",
+    "lease",
+    "host",
+    "hardware-address",
+    "client-identifier",
+    "client-name",
+    "domain-name",
+    "default-router",
+    "dns-server",
+    "netbios-name-server",
+];
+
+/// What a read of `ip/dhcp` holds beyond the model: each pool's JSON as read and the VRF
+/// exclusions (never written by dhcpform, kept on every write).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DhcpRead {
+    pub exclusions: BTreeSet<AddrRange>,
+    pub vrf_exclusions: Vec<String>,
+    pub pools: BTreeMap<String, Pool>,
+    pub raw_pools: BTreeMap<String, Map<String, Value>>,
+    /// Pools with neither a network nor a host: not manageable.
+    pub unmanageable: BTreeSet<String>,
+    /// What else the pools carry that dhcpform does not model, per pool (shown as notes).
+    pub carried: BTreeMap<String, Vec<String>>,
+}
+
+fn ipv4(v: &Value, what: &str) -> Result<Ipv4Addr, String> {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{what}: expected an IPv4 address, found {v}"))
+}
+
+fn number(v: Option<&Value>, what: &str, default: u64) -> Result<u64, String> {
+    match v {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| format!("{what}: not a count")),
+        Some(Value::String(s)) => s
+            .parse()
+            .map_err(|_| format!("{what}: `{s}` is not a number")),
+        Some(other) => Err(format!("{what}: expected a number, found {other}")),
+    }
+}
+
+/// A prefix length from a dotted mask, `/nn` or `nn`.
+pub fn prefix_len(mask: &Value) -> Result<u8, String> {
+    let text = match mask {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => return Err(format!("mask: expected a mask, found {other}")),
+    };
+    let t = text.trim_start_matches('/');
+    if let Ok(p) = t.parse::<u8>() {
+        return (p <= 32)
+            .then_some(p)
+            .ok_or(format!("mask: /{p} is not a prefix"));
+    }
+    let m: Ipv4Addr = t
+        .parse()
+        .map_err(|_| format!("mask: `{text}` is not a mask"))?;
+    ipnet::ipv4_mask_to_prefix(m).map_err(|_| format!("mask: {m} is not contiguous"))
+}
+
+fn list_of(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+    v.and_then(Value::as_array).into_iter().flatten()
+}
+
+fn addresses(v: Option<&Value>, what: &str) -> Result<Vec<Ipv4Addr>, String> {
+    list_of(v).map(|a| ipv4(a, what)).collect()
+}
+
+/// A MAC from `hardware-address-val` (`aabb.ccdd.eeff`) or a `client-identifier`
+/// (`01aa.bbcc.ddee.ff`: the leading `01` is the Ethernet type byte).
+fn mac_of(p: &Map<String, Value>) -> Result<Option<Mac>, String> {
+    if let Some(h) = p.get("hardware-address") {
+        let text = h
+            .get("hardware-address-val")
+            .and_then(Value::as_str)
+            .ok_or("hardware-address: no hardware-address-val")?;
+        return text
+            .parse::<Mac>()
+            .map(Some)
+            .map_err(|e| format!("hardware-address: {}", e.0));
+    }
+    if let Some(c) = p.get("client-identifier").and_then(Value::as_str) {
+        let hex: String = c.chars().filter(|c| *c != '.').collect();
+        let bytes = hex::decode(&hex).map_err(|_| format!("client-identifier `{c}`: not hex"))?;
+        return match bytes.as_slice() {
+            [1, rest @ ..] if rest.len() == 6 => Ok(Some(Mac(rest.try_into().unwrap_or([0; 6])))),
+            _ => Err(format!(
+                "client-identifier `{c}` is not `01` and a MAC address: dhcpform cannot model it"
+            )),
+        };
+    }
+    Ok(None)
+}
+
+fn lease(p: &Map<String, Value>) -> Result<LeaseDuration, String> {
+    let Some(l) = p.get("lease") else {
+        return Ok(LeaseDuration::default());
+    };
+    if l.get("infinite").is_some() {
+        return Ok(LeaseDuration::Infinite);
+    }
+    let Some(v) = l.get("lease-value") else {
+        return Ok(LeaseDuration::default());
+    };
+    // 17.15+ YANG: days defaults to 1, hours and minutes to 0
+    let days = number(v.get("days"), "lease days", 1)?;
+    let hours = number(v.get("hours"), "lease hours", 0)?;
+    let minutes = number(v.get("minutes"), "lease minutes", 0)?;
+    if days > 365 || hours > 23 || minutes > 59 {
+        return Err(format!("lease {days}d{hours}h{minutes}m is out of range"));
+    }
+    Ok(LeaseDuration::Minutes(
+        u32::try_from(days * 1440 + hours * 60 + minutes).unwrap_or(u32::MAX),
+    ))
+}
+
+/// One pool: `Ok(None)` when it has neither a network nor a host (options only).
+pub fn parse_pool(p: &Map<String, Value>) -> Result<Option<Pool>, String> {
+    let options = PoolOptions {
+        domain_name: p
+            .get("domain-name")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        default_gateway: addresses(
+            p.get("default-router")
+                .and_then(|d| d.get("default-router-list")),
+            "default-router",
+        )?,
+        dns_servers: addresses(
+            p.get("dns-server").and_then(|d| d.get("dns-server-list")),
+            "dns-server",
+        )?,
+        netbios_name_servers: addresses(p.get("netbios-name-server"), "netbios-name-server")?,
+        netbios_node_type: None,
+    };
+    let primary = p.get("network").and_then(|n| n.get("primary-network"));
+    let kind = match (primary, p.get("host")) {
+        (Some(_), Some(_)) => return Err("both a network and a host".into()),
+        (Some(n), None) => {
+            let number = ipv4(n.get("number").unwrap_or(&Value::Null), "network number")?;
+            let prefix = prefix_len(n.get("mask").unwrap_or(&Value::Null))?;
+            let network = ipnet::Ipv4Net::new(number, prefix)
+                .map_err(|e| format!("network: {e}"))?
+                .trunc();
+            PoolKind::Dynamic {
+                network,
+                lease: lease(p)?,
+            }
+        }
+        (None, Some(h)) => {
+            let host = ipv4(h.get("number").unwrap_or(&Value::Null), "host number")?;
+            let mac = mac_of(p)?.ok_or("a host without hardware-address or client-identifier")?;
+            PoolKind::Manual {
+                host,
+                mac,
+                client_name: p
+                    .get("client-name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            }
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Pool { kind, options }))
+}
+
+fn exclusion(e: &Value, with_high: bool) -> Result<AddrRange, String> {
+    let low = ipv4(e.get("low-address").unwrap_or(&Value::Null), "low-address")?;
+    let high = if with_high {
+        ipv4(
+            e.get("high-address").unwrap_or(&Value::Null),
+            "high-address",
+        )?
+    } else {
+        low
+    };
+    if high < low {
+        return Err(format!("exclusion {low}-{high}: high below low"));
+    }
+    Ok(AddrRange { low, high })
+}
+
+/// The `ip/dhcp` container (the members of `Cisco-IOS-XE-native:dhcp`).
+pub fn parse_dhcp(dhcp: &Map<String, Value>) -> Result<DhcpRead, String> {
+    let mut out = DhcpRead::default();
+    if let Some(x) = dhcp.get(EXCL) {
+        for e in list_of(x.get("low-address-list")) {
+            out.exclusions.insert(exclusion(e, false)?);
+        }
+        for e in list_of(x.get("low-high-address-list")) {
+            out.exclusions.insert(exclusion(e, true)?);
+        }
+        for list in ["vrf-low-address-list", "vrf-low-high-address-list"] {
+            for e in list_of(x.get(list)) {
+                out.vrf_exclusions.push(e.to_string());
+            }
+        }
+    }
+    for p in list_of(dhcp.get(POOLS)) {
+        let p = p.as_object().ok_or("a pool that is not an object")?;
+        let id = p
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or("a pool without an id")?;
+        if !crate::model::names::addressable(id) {
+            return Err(format!("pool name `{id}` cannot be used in a URL"));
+        }
+        if out.raw_pools.contains_key(id) {
+            return Err(format!("pool `{id}` is listed twice"));
+        }
+        match parse_pool(p).map_err(|e| format!("pool `{id}`: {e}"))? {
+            Some(pool) => {
+                out.pools.insert(id.to_string(), pool);
+            }
+            None => {
+                out.unmanageable.insert(id.to_string());
+            }
+        }
+        let extra: Vec<String> = p
+            .keys()
+            .filter(|k| !MODELLED.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            out.carried.insert(id.to_string(), extra);
+        }
+        out.raw_pools.insert(id.to_string(), p.clone());
+    }
+    Ok(out)
+}
+
+/// The server switch from `service`: `dhcp-config` (17.9+, boolean) or `dhcp` (older,
+/// present = on); absent = on.
+pub fn parse_service(service: &Map<String, Value>) -> Result<bool, String> {
+    match service.get("dhcp-config") {
+        None | Some(Value::Null) => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+        Some(other) => Err(format!(
+            "dhcp-config: expected true or false, found {other}"
+        )),
+    }
+}
+
+/// Helper addresses per interface, the interfaces that exist (for writes), and how many
+/// VRF or global helper entries there are (unmanaged, kept).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interfaces {
+    pub relays: BTreeMap<InterfaceName, BTreeSet<Ipv4Addr>>,
+    /// Canonical name -> (list type, key as the device spells it).
+    pub exist: BTreeMap<InterfaceName, (String, String)>,
+    /// `interface: address (vrf NAME | global)` entries, unmanaged.
+    pub unmanaged: Vec<String>,
+}
+
+/// The `interface` container: one list per type, entries keyed `name`.
+pub fn parse_interfaces(ifaces: &Map<String, Value>) -> Result<Interfaces, String> {
+    let mut out = Interfaces::default();
+    for (kind, list) in ifaces {
+        let Some(list) = list.as_array() else {
+            continue;
+        };
+        for e in list {
+            let key = match e.get("name") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return Err(format!("an interface of type {kind} without a name")),
+            };
+            // Port-channel-subinterface lists carry `Port-channel` + "5.100"
+            let shown = kind.strip_suffix("-subinterface").unwrap_or(kind);
+            let name = InterfaceName::new(&format!("{shown}{key}"));
+            out.exist.insert(name.clone(), (kind.clone(), key.clone()));
+            for h in list_of(e.pointer("/ip/helper-address")) {
+                let a = ipv4(h.get("address").unwrap_or(&Value::Null), "helper-address")?;
+                if let Some(vrf) = h.get("vrf").and_then(Value::as_str) {
+                    out.unmanaged.push(format!("{name}: {a} (vrf {vrf})"));
+                } else if h.get("global").is_some() {
+                    out.unmanaged.push(format!("{name}: {a} (global)"));
+                } else {
+                    out.relays.entry(name.clone()).or_default().insert(a);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A pool as `PUT P=NAME` sends it: the pool as read (`carried`; its members dhcpform does
+/// not model stay as they were, in their place) with the modelled members set from `pool`;
+/// `id` first. The mask of a manual host is the mask of the dynamic pool around it
+/// (`host_mask`), else /32.
+pub fn pool_body(
+    name: &str,
+    pool: &Pool,
+    carried: Option<&Map<String, Value>>,
+    host_mask: Option<u8>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), json!(name));
+    let keep_client_id = match (&pool.kind, carried) {
+        (PoolKind::Manual { mac, .. }, Some(c)) => {
+            c.contains_key("client-identifier") && mac_of(c).ok().flatten().as_ref() == Some(mac)
+        }
+        _ => false,
+    };
+    for (k, v) in carried.into_iter().flatten() {
+        if !MODELLED.contains(&k.as_str()) || (k == "client-identifier" && keep_client_id) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    match &pool.kind {
+        PoolKind::Dynamic { network, lease } => {
+            out.insert(
+                "network".into(),
+                json!({"primary-network": {
+                    "number": network.network().to_string(),
+                    "mask": network.netmask().to_string(),
+                }}),
+            );
+            let l = match lease {
+                LeaseDuration::Infinite => json!({"infinite": [null]}),
+                LeaseDuration::Minutes(m) => json!({"lease-value": {
+                    "days": m / 1440, "hours": (m % 1440) / 60, "minutes": m % 60,
+                }}),
+            };
+            out.insert("lease".into(), l);
+        }
+        PoolKind::Manual {
+            host,
+            mac,
+            client_name,
+        } => {
+            let mask = ipnet::Ipv4Net::new(*host, host_mask.unwrap_or(32))
+                .map(|n| n.netmask())
+                .unwrap_or(Ipv4Addr::BROADCAST);
+            out.insert(
+                "host".into(),
+                json!({"number": host.to_string(), "mask": mask.to_string()}),
+            );
+            if !keep_client_id {
+                out.insert(
+                    "hardware-address".into(),
+                    json!({"hardware-address-val": mac.dotted()}),
+                );
+            }
+            if let Some(c) = client_name {
+                out.insert("client-name".into(), json!(c));
+            }
+        }
+    }
+    let o = &pool.options;
+    if let Some(d) = &o.domain_name {
+        out.insert("domain-name".into(), json!(d));
+    }
+    let strings = |l: &[Ipv4Addr]| l.iter().map(ToString::to_string).collect::<Vec<_>>();
+    if !o.default_gateway.is_empty() {
+        out.insert(
+            "default-router".into(),
+            json!({"default-router-list": strings(&o.default_gateway)}),
+        );
+    }
+    if !o.dns_servers.is_empty() {
+        out.insert(
+            "dns-server".into(),
+            json!({"dns-server-list": strings(&o.dns_servers)}),
+        );
+    }
+    if !o.netbios_name_servers.is_empty() {
+        out.insert(
+            "netbios-name-server".into(),
+            json!(strings(&o.netbios_name_servers)),
+        );
+    }
+    json!({ POOLS: [Value::Object(out)] })
+}
+
+/// One exclusion entry and the list it belongs in.
+pub fn exclusion_entry(r: &AddrRange) -> (&'static str, Value) {
+    if r.low == r.high {
+        (
+            "low-address-list",
+            json!({"low-address": r.low.to_string()}),
+        )
+    } else {
+        (
+            "low-high-address-list",
+            json!({"low-address": r.low.to_string(), "high-address": r.high.to_string()}),
+        )
+    }
+}
+
+/// The `PATCH native` body that adds exclusions (a merge: nothing else changes).
+pub fn exclusions_patch(add: &[AddrRange]) -> Value {
+    let (mut singles, mut ranges) = (Vec::new(), Vec::new());
+    for r in add {
+        match exclusion_entry(r) {
+            ("low-address-list", e) => singles.push(e),
+            (_, e) => ranges.push(e),
+        }
+    }
+    let mut lists = Map::new();
+    if !singles.is_empty() {
+        lists.insert("low-address-list".into(), Value::Array(singles));
+    }
+    if !ranges.is_empty() {
+        lists.insert("low-high-address-list".into(), Value::Array(ranges));
+    }
+    json!({"Cisco-IOS-XE-native:native": {"ip": {"dhcp": { EXCL: Value::Object(lists) }}}})
+}
