@@ -304,9 +304,9 @@ pub fn parse_interfaces(ifaces: &Map<String, Value>) -> Result<Interfaces, Strin
     Ok(out)
 }
 
-/// A pool as `PUT P=NAME` sends it: the pool as read (`carried`; its members dhcpform does
-/// not model stay as they were, in their place) with the modelled members set from `pool`;
-/// `id` first. The mask of a manual host is the mask of the dynamic pool around it
+/// A pool as `PUT P=NAME` sends it: `id` first, the modelled members from `pool` in YANG
+/// order, then every member of the pool as read (`carried`) that dhcpform does not model,
+/// as it was. The mask of a manual host is the mask of the dynamic pool around it
 /// (`host_mask`), else /32.
 pub fn pool_body(
     name: &str,
@@ -322,9 +322,10 @@ pub fn pool_body(
         }
         _ => false,
     };
+    let mut rest = Map::new();
     for (k, v) in carried.into_iter().flatten() {
         if !MODELLED.contains(&k.as_str()) || (k == "client-identifier" && keep_client_id) {
-            out.insert(k.clone(), v.clone());
+            rest.insert(k.clone(), v.clone());
         }
     }
     match &pool.kind {
@@ -390,8 +391,31 @@ pub fn pool_body(
             json!(strings(&o.netbios_name_servers)),
         );
     }
-    json!({ POOLS: [Value::Object(out)] })
+    let mut ordered = Map::new();
+    for k in YANG_ORDER {
+        if let Some(v) = out.remove(*k) {
+            ordered.insert((*k).to_string(), v);
+        }
+    }
+    ordered.extend(out);
+    ordered.extend(rest);
+    json!({ POOLS: [Value::Object(ordered)] })
 }
+
+/// The modelled pool members in the order `Cisco-IOS-XE-dhcp.yang` declares them.
+const YANG_ORDER: &[&str] = &[
+    "id",
+    "netbios-name-server",
+    "lease",
+    "default-router",
+    "dns-server",
+    "domain-name",
+    "network",
+    "host",
+    "hardware-address",
+    "client-identifier",
+    "client-name",
+];
 
 /// One exclusion entry and the list it belongs in.
 pub fn exclusion_entry(r: &AddrRange) -> (&'static str, Value) {
