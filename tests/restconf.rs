@@ -322,3 +322,81 @@ fn every_body_sent_is_journaled_for_the_yang_check() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("restconf-journal.jsonl"), lines.join("\n") + "\n").unwrap();
 }
+
+#[test]
+fn drift_checks_free_addresses_from_the_oper_bindings_and_impact_gates_a_delete() {
+    let (_sim, repo) = setup("");
+    import(&repo);
+    let text = std::fs::read_to_string(repo.file("devices/r1.yaml")).unwrap();
+    // a /24 with 20 exclusions and one binding: 233 addresses free
+    repo.desired("r1", &format!("{text}expect:\n  min-free: 240\n"));
+    let r = run(&["drift"], repo.path());
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("staff"), "{}", r.stdout);
+    repo.desired(
+        "r1",
+        &format!("{text}expect:\n  min-free: 200\n  max-utilization: 90%\n"),
+    );
+    let r = run(&["drift"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // deleting the pool that holds an active binding is gated
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| *l == "  staff:").unwrap();
+    let end = (start + 1..lines.len())
+        .find(|i| !lines[*i].starts_with("    "))
+        .unwrap_or(lines.len());
+    let mut kept: Vec<&str> = lines[..start].to_vec();
+    kept.extend(&lines[end..]);
+    repo.desired("r1", &(kept.join("\n") + "\n"));
+    let r = run(&["plan", "--detailed-exitcode"], repo.path());
+    assert_eq!(r.code, 4, "blocked: {}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("10.10.0.57"),
+        "whom it hurts: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn empty_sections_answered_404_read_as_empty_beside_the_interfaces() {
+    let sim = TestSim::start(dhcpform::sim::SimOptions {
+        fleet: Some(2),
+        quirks: dhcpform::sim::Quirks {
+            restconf_empty_404: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let repo = Repo::new(&format!(
+        "devices:\n  r2:\n    platform: ios-xe\n    api: restconf\n    url: {}\n    auth: {{ \
+         username-env: DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n",
+        sim.url("r2")
+    ));
+    repo.desired("r2", &CHANGED.replace("Vlan10", "Vlan1"));
+    let r = run(&["plan"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("4 to create"), "{}", r.stdout);
+    assert!(r.stdout.contains("no DHCP settings yet"), "{}", r.stdout);
+}
+
+#[test]
+fn a_write_racing_the_re_read_is_refused_by_if_match() {
+    let (sim, repo) = setup("");
+    import(&repo);
+    let text = std::fs::read_to_string(repo.file("devices/r1.yaml")).unwrap();
+    repo.desired("r1", &text.replace("10.10.0.20", "10.10.0.25"));
+    sim.faults(dhcpform::sim::Faults {
+        race_put: true,
+        ..Default::default()
+    });
+    sim.clear_journal();
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_ne!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("412"), "{}", r.stdout);
+    assert!(r.stdout.contains("not overwriting it"), "{}", r.stdout);
+    assert!(
+        writes(&sim).iter().all(|w| w.ends_with(" 412")),
+        "nothing written: {:?}",
+        writes(&sim)
+    );
+}

@@ -145,6 +145,14 @@ pub enum SimQuirk {
     RestconfEmpty404,
 }
 
+/// The IOS XE API an emulator serves.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SimApi {
+    Both,
+    Rest,
+    Restconf,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum SchemaKind {
     Inventory,
@@ -331,6 +339,10 @@ pub struct SimServe {
     /// Serve up to N devices under /devices/<name>/.
     #[arg(long)]
     pub fleet: Option<usize>,
+    /// Which IOS XE API the devices speak: `rest` (/api/v1), `restconf` (/restconf), or
+    /// both (the default; each device answers on either).
+    #[arg(long, value_enum, default_value_t = SimApi::Both)]
+    pub api: SimApi,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency: u64,

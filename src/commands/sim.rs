@@ -1,8 +1,8 @@
 //! `dhcpform sim serve`: run the emulator until interrupted.
 
 use super::{Exit, Printer};
-use crate::cli::{SimQuirk, SimServe};
-use crate::sim::{Faults, Persist, Quirks, SimOptions, TlsFiles};
+use crate::cli::{SimApi, SimQuirk, SimServe};
+use crate::sim::{Apis, Faults, Persist, Quirks, SimOptions, TlsFiles};
 
 pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
     let opts = SimOptions {
@@ -31,6 +31,17 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
             _ => None,
         },
         fleet: args.fleet,
+        apis: match args.api {
+            SimApi::Both => Apis::default(),
+            SimApi::Rest => Apis {
+                rest: true,
+                restconf: false,
+            },
+            SimApi::Restconf => Apis {
+                rest: false,
+                restconf: true,
+            },
+        },
         persist: args.state.clone().map(Persist::File).unwrap_or_default(),
     };
     let fleet = args.fleet.is_some();

@@ -164,6 +164,8 @@ pub enum Idempotency {
 pub struct Answer {
     pub status: u16,
     pub location: Option<String>,
+    /// The entity tag the device sent, if any (RESTCONF: for `If-Match` on a later write).
+    pub etag: Option<String>,
     pub text: String,
 }
 
@@ -408,6 +410,7 @@ impl Http {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Duration::from_secs(s.min(60)));
         let location = header("location");
+        let etag = header("etag");
         if (300..400).contains(&status) {
             return Err(DeviceError::Redirect {
                 method: method.to_string(),
@@ -428,6 +431,7 @@ impl Http {
             return Ok(Attempt::Done(Answer {
                 status,
                 location,
+                etag,
                 text,
             }));
         }

@@ -3,7 +3,8 @@
 
 use super::Style;
 use super::{change_diff, summary_line};
-use crate::plan::{Action, Change, DevicePlan, Kind, Summary};
+use crate::model::Api;
+use crate::plan::{Action, Change, DevicePlan, FieldChange, Kind, Summary};
 use std::fmt::{self, Write};
 
 struct Paint(bool);
@@ -103,7 +104,7 @@ fn body(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
         return writeln!(out, "  {} ({}): {e}", p.red("error"), e.kind);
     }
     for c in &d.changes {
-        change(out, c, p)?;
+        change(out, c, d.api, p)?;
     }
     if !d.unmanaged.is_empty() {
         writeln!(
@@ -129,7 +130,7 @@ fn body(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     verdict(out, d, p)
 }
 
-fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
+fn change(out: &mut dyn Write, c: &Change, api: Api, p: &Paint) -> fmt::Result {
     let verb = match c.action {
         Action::Create => "create",
         Action::Update => "update",
@@ -160,18 +161,23 @@ fn change(out: &mut dyn Write, c: &Change, p: &Paint) -> fmt::Result {
             super::impact_line(i)
         )?;
     }
-    for f in c.fields.iter().filter(|f| f.whole_list) {
+    // RESTCONF writes list entries one by one; the REST API takes each list whole
+    let entries = api == Api::Restconf;
+    let listed = |f: &&FieldChange| {
+        f.whole_list || (entries && !(f.added.is_empty() && f.removed.is_empty()))
+    };
+    for f in c.fields.iter().filter(listed) {
         let mut items: Vec<String> = f.added.iter().map(|a| p.green(&format!("+{a}"))).collect();
         items.extend(f.removed.iter().map(|r| p.red(&format!("-{r}"))));
         if items.is_empty() {
             items.push("order changed".into());
         }
-        writeln!(
-            out,
-            "      {}: {} (the whole list is sent)",
-            f.field,
-            items.join(" ")
-        )?;
+        let how = if f.whole_list {
+            "the whole list is sent"
+        } else {
+            "entry by entry"
+        };
+        writeln!(out, "      {}: {} ({how})", f.field, items.join(" "))?;
     }
     for line in change_diff(c).lines() {
         let painted = match line.chars().next() {

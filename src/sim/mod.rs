@@ -18,7 +18,7 @@ pub(crate) use faults::error;
 use faults::{fault_response, roll_fault};
 use options::Fault;
 pub use options::{
-    Credentials, Faults, JournalEntry, Persist, Quirks, SimError, SimOptions, TlsFiles,
+    Apis, Credentials, Faults, JournalEntry, Persist, Quirks, SimError, SimOptions, TlsFiles,
 };
 pub use state::{DeviceSeed, F5Site, SimState};
 
@@ -301,8 +301,10 @@ impl Sim {
         if rest.first() == Some(&"_sim") {
             return self.admin(&method, &device, &rest[1..], &body);
         }
-        let restconf = rest.first() == Some(&"restconf");
-        if rest.first() != Some(&"api") && !restconf {
+        let apis = self.lock().opts.apis;
+        let restconf = rest.first() == Some(&"restconf") && apis.restconf;
+        let ios_rest = rest.get(..2) == Some(&["api", "v1"][..]);
+        if (rest.first() != Some(&"api") && !restconf) || (ios_rest && !apis.rest) {
             return error(
                 StatusCode::NOT_FOUND,
                 404,

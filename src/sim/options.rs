@@ -69,6 +69,8 @@ pub struct Faults {
     pub seed: Option<u64>,
     /// The next PUT of an F5 XC `network_interface` finds it written by someone else just
     /// before (its version moved on), as a racing edit would: the PUT is refused with 409.
+    /// On RESTCONF, the next write sent with `If-Match` finds the datastore's entity tag moved
+    /// on: it is refused with 412.
     pub race_put: bool,
     /// After the Nth GET of an F5 XC `network_interface` (counted from 1), its DHCP server
     /// gains a reservation, as an edit made by someone else between two reads would.
@@ -118,7 +120,27 @@ pub struct SimOptions {
     pub tls: Option<TlsFiles>,
     /// Devices under `/devices/<name>/` are created empty on first use, up to this many.
     pub fleet: Option<usize>,
+    /// Which IOS XE APIs the devices answer on.
+    pub apis: Apis,
     pub persist: Persist,
+}
+
+/// The IOS XE APIs an emulator serves (both by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Apis {
+    /// `/api/v1` (IOS XE up to 16.x).
+    pub rest: bool,
+    /// `/restconf` (IOS XE 17.x).
+    pub restconf: bool,
+}
+
+impl Default for Apis {
+    fn default() -> Self {
+        Apis {
+            rest: true,
+            restconf: true,
+        }
+    }
 }
 
 impl Default for SimOptions {
@@ -131,6 +153,7 @@ impl Default for SimOptions {
             quirks: Quirks::default(),
             tls: None,
             fleet: None,
+            apis: Apis::default(),
             persist: Persist::Memory,
         }
     }

@@ -52,6 +52,9 @@ pub struct Tree {
     pub bindings: Vec<Value>,
     /// Times `cisco-ia:save-config` ran.
     pub saved: u64,
+    /// The running datastore's version: its entity tag, moved on by every write (one tag for
+    /// the whole datastore, as the Tail-f engine behind IOS XE's RESTCONF keeps it).
+    pub version: u64,
 }
 
 /// A new router: three GigabitEthernet ports and VLAN 1, no DHCP configuration.

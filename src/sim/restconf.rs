@@ -64,17 +64,40 @@ impl Inner {
             }
         }
         let empty_404 = self.opts.quirks.restconf_empty_404;
+        let race = is_write
+            && req.headers.contains_key("if-match")
+            && std::mem::take(&mut self.opts.faults.race_put);
         let dev = match self.device(req.device) {
             Ok(d) => d,
             Err(r) => return r,
         };
         let tree = dev.restconf.get_or_insert_with(rc_tree::default_tree);
+        if race {
+            tree.version += 1;
+        }
         let path = format!("/restconf/{}", req.rest.join("/"));
+        let tag = format!("\"{}\"", tree.version);
+        let if_match = req.headers.get("if-match").and_then(|h| h.to_str().ok());
+        if is_write && if_match.is_some_and(|m| m != tag && m != "*") {
+            return rc_error(
+                StatusCode::PRECONDITION_FAILED,
+                "operation-failed",
+                &path,
+                "precondition failed: the configuration changed (entity tag)",
+            );
+        }
         let answer = route(tree, req, empty_404);
-        let response = match answer {
+        let mut response = match answer {
             Ok((status, body)) => yang(status, body),
             Err(Refused(status, tag, message)) => rc_error(status, tag, &path, &message),
         };
+        if response.status().is_success() {
+            if is_write {
+                tree.version += 1;
+            } else if let Ok(v) = HeaderValue::from_str(&tag) {
+                response.headers_mut().insert("etag", v);
+            }
+        }
         if is_write && response.status().is_success() {
             self.persist(req.device);
             if self.opts.faults.lose_answer == Some(self.writes) {

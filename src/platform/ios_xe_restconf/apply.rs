@@ -74,10 +74,12 @@ fn unknown(op: &Operation, e: &DeviceError) -> bool {
 }
 
 async fn run_op(client: &Restconf, op: &Operation) -> Result<OpDone, OpFailed> {
+    let mut etag = None;
     if let Some(expected) = &op.expect_server {
         let expected: Option<Server> = serde_json::from_value(expected.clone()).ok();
         match client.read().await {
-            Ok(now) if Some(&now.live.server) == expected.as_ref() => {}
+            // the write goes only if nothing changed since this read (when the device tags)
+            Ok(now) if Some(&now.live.server) == expected.as_ref() => etag = now.etag,
             Ok(_) => {
                 return Err(OpFailed {
                     method: op.method,
@@ -94,7 +96,8 @@ async fn run_op(client: &Restconf, op: &Operation) -> Result<OpDone, OpFailed> {
         }
     }
     let method = crate::platform::http::method(op.method);
-    match client.call(method, &op.path, op.body.as_ref()).await {
+    let sent = client.call_if(method, &op.path, op.body.as_ref(), etag.as_deref());
+    match sent.await {
         Ok(ans) => Ok(done(op, ans.status, None)),
         Err(e) if unknown(op, &e) && op.path != SAVE => match client.read().await {
             Ok(now) if landed(op, &now) => Ok(done(
@@ -106,6 +109,14 @@ async fn run_op(client: &Restconf, op: &Operation) -> Result<OpDone, OpFailed> {
             )),
             _ => Err(failed(op, &e)),
         },
+        Err(e) if e.status() == Some(412) => Err(OpFailed {
+            kind: ErrorKind::Stale,
+            error: format!(
+                "{e}: the device's configuration changed between the re-read and this write; \
+                 not overwriting it (plan again)"
+            ),
+            ..failed(op, &e)
+        }),
         Err(e) => Err(failed(op, &e)),
     }
 }

@@ -53,6 +53,8 @@ pub struct RcLive {
     pub live: LiveConfig,
     pub dhcp: DhcpRead,
     pub interfaces: Interfaces,
+    /// The entity tag of the DHCP settings' answer, when the device sends one.
+    pub etag: Option<String>,
 }
 
 pub struct Restconf {
@@ -85,7 +87,8 @@ fn transient(e: &DeviceError) -> Option<bool> {
 
 /// What a GET of a section gave: its members, empty (204, 404, `{}`), or an error.
 enum Section {
-    Members(Map<String, Value>),
+    /// The members, and the answer's entity tag.
+    Members(Map<String, Value>, Option<String>),
     Empty,
 }
 
@@ -111,6 +114,21 @@ impl Restconf {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, DeviceError> {
+        self.call_if(method, path, body, None).await
+    }
+
+    /// `call`, with `If-Match` when an entity tag is given.
+    pub async fn call_if(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<Answer, DeviceError> {
+        let headers: Vec<(&str, &str, bool)> = if_match
+            .map(|e| ("If-Match", e, false))
+            .into_iter()
+            .collect();
         let url = self.url(path);
         let idem = if method == Method::POST && path != SAVE && path != CLEAR {
             Idempotency::Unsafe
@@ -124,7 +142,7 @@ impl Restconf {
                 .send(
                     method.clone(),
                     &url,
-                    &[],
+                    &headers,
                     Some((&self.user, &self.password)),
                     body,
                     idem,
@@ -169,7 +187,9 @@ impl Restconf {
             ));
         }
         match top.get(member) {
-            Some(Value::Object(m)) if top.len() == 1 => Ok(Section::Members(m.clone())),
+            Some(Value::Object(m)) if top.len() == 1 => {
+                Ok(Section::Members(m.clone(), ans.etag.clone()))
+            }
             _ => Err(bad(
                 "GET",
                 &url,
@@ -193,7 +213,7 @@ impl Restconf {
         let (dhcp, service, interfaces) = (dhcp?, service?, interfaces?);
         let seen = [&dhcp, &service, &interfaces]
             .iter()
-            .any(|s| matches!(s, Section::Members(_)));
+            .any(|s| matches!(s, Section::Members(..)));
         if !seen {
             return Err(bad(
                 "GET",
@@ -203,8 +223,12 @@ impl Restconf {
             ));
         }
         let members = |s: Section| match s {
-            Section::Members(m) => m,
+            Section::Members(m, _) => m,
             Section::Empty => Map::new(),
+        };
+        let etag = match &dhcp {
+            Section::Members(_, e) => e.clone(),
+            Section::Empty => None,
         };
         let mut notes = Vec::new();
         if matches!(dhcp, Section::Empty) {
@@ -215,7 +239,9 @@ impl Restconf {
             .map_err(|e| bad("GET", &self.url(SERVICE), e))?;
         let interfaces = wire::parse_interfaces(&members(interfaces))
             .map_err(|e| bad("GET", &self.url(&ifaces), e))?;
-        Ok(assemble(read, enable, interfaces, notes))
+        let mut live = assemble(read, enable, interfaces, notes);
+        live.etag = etag;
+        Ok(live)
     }
 
     /// `GET` of the oper bindings. Empty (204, 404, `{}`) is no binding: this read follows
@@ -292,6 +318,7 @@ fn assemble(
         live,
         dhcp: read,
         interfaces,
+        etag: None,
     }
 }
 

@@ -6,7 +6,7 @@ use super::{Conf, Restconf};
 use crate::model::leases::LeaseSet;
 use crate::model::{Api, DeviceConfig, IosXeDesired, Platform, Safety};
 use crate::plan::report::DeviceReport;
-use crate::plan::{self, DevicePlan, ErrorKind, Failure, Policy};
+use crate::plan::{self, DevicePlan, ErrorKind, Failure, Policy, Resource};
 use crate::platform::exec::Stop;
 use crate::platform::http::DeviceError;
 use crate::platform::{Clear, ClearError, Cleared, Device, Imported, PlanMode};
@@ -69,6 +69,14 @@ impl RestconfDevice {
         let live = &read.live;
         let mut plan = plan::plan_ios_xe(&self.name, desired, live, &policy, &lowering);
         plan.api = Api::Restconf;
+        // the global lists are written entry by entry here, never sent whole
+        let server = plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.resource == Resource::Server);
+        for f in server.flat_map(|c| c.fields.iter_mut()) {
+            f.whole_list = false;
+        }
         let expect = &self.desired.expect;
         let bindings = || self.client.bindings();
         crate::platform::exec::impact_and_expect(
