@@ -37,10 +37,13 @@ fn quickstart_plan_apply_plan() {
         "lab-core: 1 to create, 2 to update, 1 to delete",
         "lab-branch: 1 to create, 0 to update, 0 to delete",
         "lab-edge: 0 to create, 1 to update, 0 to delete",
+        "lab-cat9k: 1 to create, 2 to update, 0 to delete",
+        "relay-agents: +Vlan61 10.99.0.10 (entry by entry)",
+        "5. POST /restconf/operations/cisco-ia:save-config (server)",
         "~ interface/eth1 (update: dns, reservations)",
         "reservations: +02:03:04:05:06:99 192.168.10.61 (the whole list is sent)",
         "- pool/old-lab (delete)",
-        "3 device(s): 3 with changes, 0 blocked, 0 failed",
+        "4 device(s): 4 with changes, 0 blocked, 0 failed",
     ] {
         assert!(
             plan.stdout.contains(line),
@@ -72,6 +75,13 @@ fn quickstart_plan_apply_plan() {
     assert!(
         apply
             .stdout
+            .contains("lab-cat9k: 5 done, 0 failed, 0 skipped; converged"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply
+            .stdout
             .contains("lab-branch: 1 done, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
@@ -82,7 +92,7 @@ fn quickstart_plan_apply_plan() {
     assert!(
         again
             .stdout
-            .contains("3 device(s): 0 with changes, 0 blocked, 0 failed\nNo changes."),
+            .contains("4 device(s): 0 with changes, 0 blocked, 0 failed\nNo changes."),
         "{}",
         again.stdout
     );
@@ -98,6 +108,14 @@ fn quickstart_plan_apply_plan() {
             .lines()
             .any(|l| l.starts_with("lab-edge,192.168.10.55,02:03:04:05:06:07,")),
         "{}",
+        leases.stdout
+    );
+    assert!(
+        leases
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("lab-cat9k,10.60.0.31,00:50:56:a1:00:31,,automatic,")),
+        "the RESTCONF router's oper bindings: {}",
         leases.stdout
     );
 }
