@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
+pub mod props;
+
 use dhcpform::sim::{DeviceSeed, Faults, JournalEntry, Sim, SimHandle, SimOptions};
 use std::path::{Path, PathBuf};
 
