@@ -400,3 +400,31 @@ fn a_write_racing_the_re_read_is_refused_by_if_match() {
         writes(&sim)
     );
 }
+
+#[test]
+fn a_write_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
+    let (sim, repo) = setup("");
+    import(&repo);
+    let text = std::fs::read_to_string(repo.file("devices/r1.yaml")).unwrap();
+    repo.desired(
+        "r1",
+        &format!("{text}  guest:\n    dynamic: {{ address-range: 10.30.0.0/24 }}\n"),
+    );
+    // without retries, the lost answer is not covered by sending the PUT again
+    let inv = std::fs::read_to_string(repo.file("dhcpform.yaml")).unwrap();
+    repo.write("dhcpform.yaml", &format!("settings:\n  retries: 0\n{inv}"));
+    sim.faults(dhcpform::sim::Faults {
+        lose_answer: Some(1),
+        ..Default::default()
+    });
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("reading the device back shows it was carried out"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("converged"), "{}", r.stdout);
+    assert!(pool(&sim, "guest").is_object());
+}

@@ -614,3 +614,23 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restconf_errors_quote_message_and_path() {
+        let body = r#"{"ietf-restconf:errors": {"error": [{"error-type": "application",
+            "error-tag": "invalid-value", "error-path": "/Cisco-IOS-XE-native:native/ip/dhcp",
+            "error-message": "inconsistent value: Device refused one or more commands"}]}}"#;
+        assert_eq!(
+            error_text(body),
+            "inconsistent value: Device refused one or more commands (at \
+             /Cisco-IOS-XE-native:native/ip/dhcp)"
+        );
+        let plain = r#"{"errors": {"error": [{"error-tag": "access-denied"}]}}"#;
+        assert_eq!(error_text(plain), "access-denied");
+        assert_eq!(error_text(r#"{"error-message": "bad"}"#), "bad");
+    }
+}

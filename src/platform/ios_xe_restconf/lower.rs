@@ -276,3 +276,69 @@ pub fn listed(path: &str, now: &RcLive) -> bool {
         .and_then(|(name, _)| server.relay_agents.get(name))
         .is_some_and(|set| set.contains(&addr))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(method: Method, path: &str, resource: Resource) -> Operation {
+        Operation {
+            method,
+            path: path.into(),
+            body: None,
+            resource,
+            expect_server: None,
+        }
+    }
+
+    #[test]
+    fn only_the_calls_dhcpform_makes_pass_as_saved_calls() {
+        let patch = Operation {
+            body: Some(wire::exclusions_patch(&["10.0.0.1".parse().unwrap()])),
+            ..op(Method::Patch, N, Resource::Server)
+        };
+        let good = [
+            op(Method::Put, &pool_path("a b"), Resource::pool("a b")),
+            op(Method::Delete, &pool_path("a"), Resource::pool("a")),
+            op(Method::Put, SWITCH, Resource::Server),
+            op(Method::Post, SAVE, Resource::Server),
+            op(
+                Method::Put,
+                &helper_path("GigabitEthernet", "1/0/1", "10.9.0.1".parse().unwrap()),
+                Resource::Server,
+            ),
+            op(
+                Method::Delete,
+                &exclusion_path(&"10.0.0.1-10.0.0.9".parse().unwrap()),
+                Resource::Server,
+            ),
+            patch,
+        ];
+        for g in &good {
+            assert!(allowed(g), "{g:?}");
+        }
+        let bad = [
+            op(Method::Patch, N, Resource::Server),
+            op(Method::Delete, N, Resource::Server),
+            op(Method::Put, &format!("{N}/hostname"), Resource::Server),
+            op(Method::Put, &pool_path("a"), Resource::pool("b")),
+            op(
+                Method::Post,
+                "/restconf/operations/cisco-ia:rollback",
+                Resource::Server,
+            ),
+            op(
+                Method::Delete,
+                &format!("{N}/interface/GigabitEthernet=1"),
+                Resource::Server,
+            ),
+        ];
+        for b in &bad {
+            assert!(!allowed(b), "{b:?}");
+        }
+        assert_eq!(
+            helper_path("GigabitEthernet", "1/0/1", "10.9.0.1".parse().unwrap()),
+            format!("{N}/interface/GigabitEthernet=1%2F0%2F1/ip/helper-address=10.9.0.1")
+        );
+    }
+}

@@ -450,3 +450,101 @@ pub fn exclusions_patch(add: &[AddrRange]) -> Value {
     }
     json!({"Cisco-IOS-XE-native:native": {"ip": {"dhcp": { EXCL: Value::Object(lists) }}}})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_spelling_of_the_reference_reads() {
+        let p = obj(json!({"id": "a",
+            "network": {"primary-network": {"number": "10.0.0.0", "mask": "/24"}},
+            "lease": {"lease-value": {"days": "0", "hours": 8}}}));
+        let pool = parse_pool(&p).unwrap().unwrap();
+        assert_eq!(pool.kind.network(), Some("10.0.0.0/24".parse().unwrap()));
+        // 17.15+: an absent `days` is 1
+        assert_eq!(pool.kind.lease(), Some(LeaseDuration::Minutes(8 * 60)));
+        let p = obj(json!({"id": "b", "lease": {"lease-value": {"hours": 2}},
+            "network": {"primary-network": {"number": "10.0.1.0", "mask": "255.255.255.0"}}}));
+        let pool = parse_pool(&p).unwrap().unwrap();
+        assert_eq!(pool.kind.lease(), Some(LeaseDuration::Minutes(26 * 60)));
+        let p = obj(
+            json!({"id": "c", "host": {"number": "10.0.0.9", "mask": "255.255.255.0"},
+            "client-identifier": "0100.a098.0232.de"}),
+        );
+        let PoolKind::Manual { mac, .. } = parse_pool(&p).unwrap().unwrap().kind else {
+            panic!("manual")
+        };
+        assert_eq!(mac, "00:a0:98:02:32:de".parse().unwrap());
+        let infinite = obj(json!({"id": "d", "lease": {"infinite": [null]},
+            "network": {"primary-network": {"number": "10.0.2.0", "mask": "24"}}}));
+        assert_eq!(
+            parse_pool(&infinite).unwrap().unwrap().kind.lease(),
+            Some(LeaseDuration::Infinite)
+        );
+        assert!(
+            parse_pool(&obj(json!({"id": "e", "bootfile": "x"})))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn values_out_of_range_or_malformed_are_errors_not_defaults() {
+        for bad in [
+            json!({"network": {"primary-network": {"number": "10.0.0.0", "mask": "255.0.255.0"}}}),
+            json!({"network": {"primary-network": {"number": "nope", "mask": "/24"}}}),
+            json!({"network": {"primary-network": {"number": "10.0.0.0", "mask": "/24"}},
+                "lease": {"lease-value": {"days": 400}}}),
+            json!({"host": {"number": "10.0.0.9"}, "client-identifier": "ff00.a098.0232.de"}),
+            json!({"host": {"number": "10.0.0.9"}}),
+        ] {
+            assert!(parse_pool(&obj(bad.clone())).is_err(), "{bad}");
+        }
+        assert!(parse_service(&obj(json!({"dhcp-config": "maybe"}))).is_err());
+        assert!(!parse_service(&obj(json!({"dhcp-config": false}))).unwrap());
+        assert!(parse_service(&Map::new()).unwrap(), "absent: on");
+    }
+
+    #[test]
+    fn a_written_pool_reads_back_as_itself_and_carries_what_is_not_modelled() {
+        let read = obj(json!({"id": "a", "bootfile": "pxe.bin",
+            "network": {"primary-network": {"number": "10.0.0.0", "mask": "255.255.255.0"}},
+            "next-server": ["10.9.0.5"], "dns-server": {"dns-server-list": ["10.9.0.1"]}}));
+        let mut pool = parse_pool(&read).unwrap().unwrap();
+        pool.options.dns_servers = vec!["10.9.0.2".parse().unwrap()];
+        let body = pool_body("a", &pool, Some(&read), None);
+        let sent = obj(body[POOLS][0].clone());
+        assert_eq!(sent.keys().next().map(String::as_str), Some("id"));
+        assert_eq!(sent["bootfile"], "pxe.bin");
+        assert_eq!(sent["next-server"], json!(["10.9.0.5"]));
+        assert_eq!(parse_pool(&sent).unwrap().unwrap(), pool);
+    }
+
+    #[test]
+    fn interfaces_split_into_type_and_key_and_vrf_helpers_are_unmanaged() {
+        let i = obj(json!({
+            "GigabitEthernet": [{"name": "1/0/1", "ip": {"helper-address": [
+                {"address": "10.9.0.1"}, {"address": "10.9.0.2", "vrf": "mgmt"},
+                {"address": "10.9.0.3", "global": [null]}]}}],
+            "Vlan": [{"name": 10}],
+            "Port-channel-subinterface": [{"name": "5.100"}]
+        }));
+        let r = parse_interfaces(&i).unwrap();
+        let gi = InterfaceName::new("GigabitEthernet1/0/1");
+        assert_eq!(r.relays[&gi].len(), 1);
+        assert_eq!(r.unmanaged.len(), 2);
+        assert_eq!(
+            r.exist[&InterfaceName::new("Vlan10")],
+            ("Vlan".to_string(), "10".to_string())
+        );
+        assert!(
+            r.exist
+                .contains_key(&InterfaceName::new("Port-channel5.100"))
+        );
+    }
+}
