@@ -47,7 +47,8 @@ fn branch_seed() -> Value {
                     {"address": "10.99.0.10"}, {"address": "10.77.0.1", "vrf": "mgmt"}]}},
                 {"name": "1/0/1"}
             ],
-            "Vlan": [{"name": 10}]
+            "Vlan": [{"name": 10}],
+            "Port-channel-subinterface": {"Port-channel": [{"name": "5.100"}]}
         },
         "bindings": [
             {"pool-name": "staff", "client-ip": "10.10.0.57", "vrf-name": "",
@@ -427,4 +428,37 @@ fn a_write_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
     );
     assert!(r.stdout.contains("converged"), "{}", r.stdout);
     assert!(pool(&sim, "guest").is_object());
+}
+
+#[test]
+fn helpers_on_a_subinterface_converge_and_a_vrf_helper_is_never_taken_over() {
+    let (sim, repo) = setup("");
+    import(&repo);
+    let text = std::fs::read_to_string(repo.file("devices/r1.yaml")).unwrap();
+    let with_pc = text.replace(
+        "  relay-agents:\n",
+        "  relay-agents:\n    Port-channel5.100: [10.99.0.12]\n",
+    );
+    assert_ne!(with_pc, text);
+    repo.desired("r1", &with_pc);
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "interface/Port-channel-subinterface/Port-channel=5.100/ip/helper-address=10.99.0.12"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["plan", "--detailed-exitcode"], repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // 10.77.0.1 is a VRF helper on GigabitEthernet1: asking for it is refused, nothing sent
+    let take = with_pc.replace("[10.99.0.10]", "[10.99.0.10, 10.77.0.1]");
+    assert_ne!(take, with_pc);
+    repo.desired("r1", &take);
+    sim.clear_journal();
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("10.77.0.1 (vrf mgmt)"), "{}", r.stdout);
+    assert!(writes(&sim).is_empty(), "{:?}", writes(&sim));
 }

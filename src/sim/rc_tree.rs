@@ -324,8 +324,7 @@ impl Tree {
                 if sent.get("address").and_then(Value::as_str) != Some(address) {
                     return Err(Refused::bad("the address must equal the key in the URL"));
                 }
-                let list = self.interface.entry(kind).or_insert_with(|| json!([]));
-                let Some(list) = list.as_array_mut() else {
+                let Some(list) = self.list_mut(kind) else {
                     return Err(Refused::bad("interface list malformed"));
                 };
                 if !list.iter().any(entry) {
@@ -364,9 +363,7 @@ impl Tree {
             }
             "DELETE" => {
                 let helpers = self
-                    .interface
-                    .get_mut(kind)
-                    .and_then(Value::as_array_mut)
+                    .list_mut(kind)
                     .and_then(|l| l.iter_mut().find(|e| entry(e)))
                     .and_then(|i| i.pointer_mut("/ip/helper-address"))
                     .and_then(Value::as_array_mut)
@@ -384,6 +381,25 @@ impl Tree {
                 "method not allowed".into(),
             )),
         }
+    }
+
+    /// The interface list of a type, `outer/inner` inside a container; made when missing.
+    fn list_mut(&mut self, kind: &str) -> Option<&mut Vec<Value>> {
+        let (outer, inner) = match kind.split_once('/') {
+            Some((o, i)) => (o, Some(i)),
+            None => (kind, None),
+        };
+        let v = match inner {
+            None => self.interface.entry(outer).or_insert_with(|| json!([])),
+            Some(i) => self
+                .interface
+                .entry(outer)
+                .or_insert_with(|| json!({}))
+                .as_object_mut()?
+                .entry(i)
+                .or_insert_with(|| json!([])),
+        };
+        v.as_array_mut()
     }
 
     /// Removes every automatic binding; how many.

@@ -203,6 +203,11 @@ fn native(tree: &mut Tree, m: &Method, rest: &[&str], body: &Value, empty_404: b
             let address = &helper["helper-address=".len()..];
             tree.helper(m, iface, address, body)
         }
+        // a list inside a container: Port-channel-subinterface/Port-channel=5.100
+        (_, ["interface", outer, iface, "ip", helper]) if helper.starts_with("helper-address=") => {
+            let address = &helper["helper-address=".len()..];
+            tree.helper(m, &format!("{outer}/{iface}"), address, body)
+        }
         _ => Err(Refused::missing("uri keypath not found")),
     }
 }

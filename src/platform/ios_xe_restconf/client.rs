@@ -295,8 +295,10 @@ fn assemble(
             "VRF exclusion {v} is not managed; kept on every write"
         ));
     }
-    for u in &interfaces.unmanaged {
-        notes.push(format!("helper address {u} is not managed; kept"));
+    for (name, a, how) in &interfaces.unmanaged {
+        notes.push(format!(
+            "helper address {name}: {a} ({how}) is not managed; kept"
+        ));
     }
     for (pool, members) in &read.carried {
         notes.push(format!(

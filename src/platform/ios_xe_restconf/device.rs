@@ -43,6 +43,25 @@ impl RestconfDevice {
                 .filter(|(n, set)| !set.is_empty() && !read.interfaces.exist.contains_key(*n))
                 .map(|(n, _)| n.as_str())
                 .collect();
+            let taken: Vec<String> = read
+                .interfaces
+                .unmanaged
+                .iter()
+                .filter(|(n, a, _)| server.relay_agents.get(n).is_some_and(|s| s.contains(a)))
+                .map(|(n, a, how)| format!("{n} {a} ({how})"))
+                .collect();
+            if !taken.is_empty() {
+                return self.failed(Failure::new(
+                    ErrorKind::Setup,
+                    format!(
+                        "helper address(es) {} are configured on the device with a VRF or as \
+                         global, which dhcpform does not manage: writing them would replace \
+                         that configuration; remove them from the desired file or change them \
+                         on the device",
+                        taken.join(", ")
+                    ),
+                ));
+            }
             if !missing.is_empty() {
                 return self.failed(Failure::new(
                     ErrorKind::Setup,

@@ -34,11 +34,13 @@ pub fn exclusion_path(r: &AddrRange) -> String {
     }
 }
 
-/// `N/interface/TYPE=KEY/ip/helper-address=A`.
+/// `N/interface/TYPE=KEY/ip/helper-address=A` (a type read through a container is
+/// `OUTER/INNER`: each part its own segment).
 pub fn helper_path(kind: &str, key: &str, address: Ipv4Addr) -> String {
+    let kind: Vec<String> = kind.split('/').map(segment).collect();
     format!(
         "{N}/interface/{}={}/ip/helper-address={address}",
-        segment(kind),
+        kind.join("/"),
         segment(key)
     )
 }
@@ -230,8 +232,12 @@ fn is_helper(p: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = rest.split('/').collect();
-    matches!(parts.as_slice(), [iface, "ip", h]
-        if iface.contains('=') && h.starts_with("helper-address="))
+    match parts.as_slice() {
+        [iface, "ip", h] | [_, iface, "ip", h] => {
+            iface.contains('=') && h.starts_with("helper-address=")
+        }
+        _ => false,
+    }
 }
 
 /// Whether the single exclusion or helper address a path names is on the device.
@@ -258,10 +264,12 @@ pub fn listed(path: &str, now: &RcLive) -> bool {
                 .into_owned()
         })
         .collect();
-    let [iface, _, helper] = decoded.as_slice() else {
-        return false;
+    let (outer, iface, helper) = match decoded.as_slice() {
+        [iface, _, helper] => (None, iface, helper),
+        [outer, iface, _, helper] => (Some(outer), iface, helper),
+        _ => return false,
     };
-    let (Some((kind, key)), Some(addr)) = (
+    let (Some((inner, key)), Some(addr)) = (
         iface.split_once('='),
         helper
             .strip_prefix("helper-address=")
@@ -269,10 +277,14 @@ pub fn listed(path: &str, now: &RcLive) -> bool {
     ) else {
         return false;
     };
+    let kind = match outer {
+        Some(o) => format!("{o}/{inner}"),
+        None => inner.to_string(),
+    };
     now.interfaces
         .exist
         .iter()
-        .find(|(_, (k, n))| k == kind && n == key)
+        .find(|(_, (k, n))| *k == kind && n == key)
         .and_then(|(name, _)| server.relay_agents.get(name))
         .is_some_and(|set| set.contains(&addr))
 }

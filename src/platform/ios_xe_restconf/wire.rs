@@ -268,40 +268,59 @@ pub struct Interfaces {
     pub relays: BTreeMap<InterfaceName, BTreeSet<Ipv4Addr>>,
     /// Canonical name -> (list type, key as the device spells it).
     pub exist: BTreeMap<InterfaceName, (String, String)>,
-    /// `interface: address (vrf NAME | global)` entries, unmanaged.
-    pub unmanaged: Vec<String>,
+    /// Helper entries with `vrf NAME` or `global`: unmanaged, kept (interface, address, which).
+    pub unmanaged: Vec<(InterfaceName, Ipv4Addr, String)>,
 }
 
-/// The `interface` container: one list per type, entries keyed `name`.
+/// The `interface` container: one list per type, entries keyed `name`; a container of lists
+/// (`Port-channel-subinterface` holding `Port-channel`) is read through, its type written
+/// `outer/inner`.
 pub fn parse_interfaces(ifaces: &Map<String, Value>) -> Result<Interfaces, String> {
     let mut out = Interfaces::default();
     for (kind, list) in ifaces {
-        let Some(list) = list.as_array() else {
-            continue;
-        };
-        for e in list {
-            let key = match e.get("name") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return Err(format!("an interface of type {kind} without a name")),
-            };
-            // Port-channel-subinterface lists carry `Port-channel` + "5.100"
-            let shown = kind.strip_suffix("-subinterface").unwrap_or(kind);
-            let name = InterfaceName::new(&format!("{shown}{key}"));
-            out.exist.insert(name.clone(), (kind.clone(), key.clone()));
-            for h in list_of(e.pointer("/ip/helper-address")) {
-                let a = ipv4(h.get("address").unwrap_or(&Value::Null), "helper-address")?;
-                if let Some(vrf) = h.get("vrf").and_then(Value::as_str) {
-                    out.unmanaged.push(format!("{name}: {a} (vrf {vrf})"));
-                } else if h.get("global").is_some() {
-                    out.unmanaged.push(format!("{name}: {a} (global)"));
-                } else {
-                    out.relays.entry(name.clone()).or_default().insert(a);
+        match list {
+            Value::Array(entries) => read_entries(&mut out, kind, kind, entries)?,
+            Value::Object(inner) => {
+                for (k, v) in inner {
+                    if let Value::Array(entries) = v {
+                        read_entries(&mut out, &format!("{kind}/{k}"), k, entries)?;
+                    }
                 }
             }
+            _ => {}
         }
     }
     Ok(out)
+}
+
+/// The entries of one interface list: `kind` is its path, `shown` the name's type part.
+fn read_entries(
+    out: &mut Interfaces,
+    kind: &str,
+    shown: &str,
+    entries: &[Value],
+) -> Result<(), String> {
+    for e in entries {
+        let key = match e.get("name") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(format!("an interface of type {kind} without a name")),
+        };
+        let name = InterfaceName::new(&format!("{shown}{key}"));
+        out.exist
+            .insert(name.clone(), (kind.to_string(), key.clone()));
+        for h in list_of(e.pointer("/ip/helper-address")) {
+            let a = ipv4(h.get("address").unwrap_or(&Value::Null), "helper-address")?;
+            if let Some(vrf) = h.get("vrf").and_then(Value::as_str) {
+                out.unmanaged.push((name.clone(), a, format!("vrf {vrf}")));
+            } else if h.get("global").is_some() {
+                out.unmanaged.push((name.clone(), a, "global".into()));
+            } else {
+                out.relays.entry(name.clone()).or_default().insert(a);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A pool as `PUT P=NAME` sends it: `id` first, the modelled members from `pool` in YANG
@@ -531,11 +550,19 @@ mod tests {
             "GigabitEthernet": [{"name": "1/0/1", "ip": {"helper-address": [
                 {"address": "10.9.0.1"}, {"address": "10.9.0.2", "vrf": "mgmt"},
                 {"address": "10.9.0.3", "global": [null]}]}}],
-            "Vlan": [{"name": 10}],
-            "Port-channel-subinterface": [{"name": "5.100"}]
+            "Vlan": [{"name": 10}]
         }));
         let r = parse_interfaces(&i).unwrap();
         let gi = InterfaceName::new("GigabitEthernet1/0/1");
+        let i2 = obj(json!({"Port-channel-subinterface": {"Port-channel": [{"name": "5.100"}]}}));
+        let pc = parse_interfaces(&i2).unwrap();
+        assert_eq!(
+            pc.exist[&InterfaceName::new("Port-channel5.100")],
+            (
+                "Port-channel-subinterface/Port-channel".to_string(),
+                "5.100".to_string()
+            )
+        );
         assert_eq!(r.relays[&gi].len(), 1);
         assert_eq!(r.unmanaged.len(), 2);
         assert_eq!(
