@@ -16,16 +16,7 @@ fn to_value<T: serde::Serialize>(v: &T) -> Value {
 }
 
 fn scalar(field: &str, before: Option<String>, after: Option<String>, out: &mut Vec<FieldChange>) {
-    if before != after {
-        out.push(FieldChange {
-            field: field.into(),
-            before: before.map(Value::String),
-            after: after.map(Value::String),
-            added: vec![],
-            removed: vec![],
-            whole_list: false,
-        });
-    }
+    out.extend(FieldChange::scalar(field, before, after));
 }
 
 fn set_field(
@@ -34,16 +25,11 @@ fn set_field(
     after: &BTreeSet<String>,
     out: &mut Vec<FieldChange>,
 ) {
-    if before != after {
-        out.push(FieldChange {
-            field: field.into(),
-            before: None,
-            after: None,
-            added: after.difference(before).cloned().collect(),
-            removed: before.difference(after).cloned().collect(),
-            whole_list: true,
-        });
-    }
+    let (b, a): (Vec<String>, Vec<String>) = (
+        before.iter().cloned().collect(),
+        after.iter().cloned().collect(),
+    );
+    out.extend(FieldChange::items(field, &b, &a));
 }
 
 fn ordered_field(

@@ -37,39 +37,11 @@ fn addressing(a: &Addressing) -> String {
 }
 
 fn scalar(field: &str, before: String, after: String, out: &mut Vec<FieldChange>) {
-    if before != after {
-        out.push(FieldChange {
-            field: field.into(),
-            before: Some(Value::String(before)),
-            after: Some(Value::String(after)),
-            added: vec![],
-            removed: vec![],
-            whole_list: false,
-        });
-    }
+    out.extend(FieldChange::scalar(field, Some(before), Some(after)));
 }
 
 fn items(field: &str, before: Vec<String>, after: Vec<String>, out: &mut Vec<FieldChange>) {
-    let added: Vec<String> = after
-        .iter()
-        .filter(|a| !before.contains(a))
-        .cloned()
-        .collect();
-    let removed: Vec<String> = before
-        .iter()
-        .filter(|b| !after.contains(b))
-        .cloned()
-        .collect();
-    if !added.is_empty() || !removed.is_empty() {
-        out.push(FieldChange {
-            field: field.into(),
-            before: None,
-            after: None,
-            added,
-            removed,
-            whole_list: true,
-        });
-    }
+    out.extend(FieldChange::items(field, &before, &after));
 }
 
 /// The fields that differ between two DHCP servers of an interface.

@@ -309,6 +309,43 @@ pub struct FieldChange {
     pub whole_list: bool,
 }
 
+impl FieldChange {
+    /// A single value that changed (`None` when it did not).
+    pub fn scalar(field: &str, before: Option<String>, after: Option<String>) -> Option<Self> {
+        (before != after).then(|| FieldChange {
+            field: field.into(),
+            before: before.map(Value::String),
+            after: after.map(Value::String),
+            added: vec![],
+            removed: vec![],
+            whole_list: false,
+        })
+    }
+
+    /// A list whose items were added or removed (`None` when none were); order is not a
+    /// change here. The device is sent the whole list.
+    pub fn items(field: &str, before: &[String], after: &[String]) -> Option<Self> {
+        let added: Vec<String> = after
+            .iter()
+            .filter(|a| !before.contains(a))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|b| !after.contains(b))
+            .cloned()
+            .collect();
+        (!added.is_empty() || !removed.is_empty()).then(|| FieldChange {
+            field: field.into(),
+            before: None,
+            after: None,
+            added,
+            removed,
+            whole_list: true,
+        })
+    }
+}
+
 /// A resource-level change: `server` or `pool/<name>`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Change {
