@@ -569,9 +569,5 @@ mod tests {
             r.exist[&InterfaceName::new("Vlan10")],
             ("Vlan".to_string(), "10".to_string())
         );
-        assert!(
-            r.exist
-                .contains_key(&InterfaceName::new("Port-channel5.100"))
-        );
     }
 }
