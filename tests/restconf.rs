@@ -36,7 +36,7 @@ fn branch_seed() -> Value {
                 {"id": "voice",
                  "network": {"primary-network": {"number": "10.20.0.0", "mask": "/24"}}},
                 {"id": "phone",
-                 "host": {"number": "10.20.0.50", "mask": "255.255.255.0"},
+                 "host": {"number": "10.20.0.50", "mask": "255.255.0.0"},
                  "client-identifier": "0100.a098.0232.de",
                  "client-name": "phone"}
             ]
@@ -147,7 +147,7 @@ pools:
   voice:
     dynamic: { address-range: 10.20.0.0/24 }
   phone:
-    manual: { host-ip-address: 10.20.0.50, mac-address: 00a0.9802.32de, client-name: phone }
+    manual: { host-ip-address: 10.20.0.50, mac-address: 00a0.9802.32de, client-name: desk }
   guest:
     dynamic: { address-range: 10.30.0.0/24, lease-duration: 2h }
 ";

@@ -77,8 +77,14 @@ impl Conf<'_> {
     }
 
     fn put_pool(&self, name: &str, pool: &Pool, carry: bool) -> Operation {
+        // a host keeps the mask the device has for it; a new one takes its network's
+        let raw = self.read.dhcp.raw_pools.get(name);
+        let kept = raw
+            .and_then(|p| p.get("host"))
+            .and_then(|h| h.get("mask"))
+            .and_then(|m| wire::prefix_len(m).ok());
         let mask = match &pool.kind {
-            PoolKind::Manual { host, .. } => self.host_mask(*host),
+            PoolKind::Manual { host, .. } => kept.or_else(|| self.host_mask(*host)),
             PoolKind::Dynamic { .. } => None,
         };
         let mut carried = carry

@@ -281,8 +281,11 @@ pub fn parse_interfaces(ifaces: &Map<String, Value>) -> Result<Interfaces, Strin
         match list {
             Value::Array(entries) => read_entries(&mut out, kind, kind, entries)?,
             Value::Object(inner) => {
+                // only lists of named entries inside a container are interfaces
                 for (k, v) in inner {
-                    if let Value::Array(entries) = v {
+                    if let Value::Array(entries) = v
+                        && entries.iter().all(|e| e.get("name").is_some())
+                    {
                         read_entries(&mut out, &format!("{kind}/{k}"), k, entries)?;
                     }
                 }
