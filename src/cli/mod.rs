@@ -190,6 +190,10 @@ pub enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
         format: ValidateFormat,
+        /// Accept an inventory without devices (a repository being set up); every other
+        /// command refuses one.
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Read devices and show what apply would change.
     Plan {

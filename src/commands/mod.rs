@@ -20,7 +20,11 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
     let global = cli.global.clone();
     let p = Printer::new(&global);
     match cli.command {
-        Command::Validate { dir, format } => validate::run(&p, &dir, format),
+        Command::Validate {
+            dir,
+            format,
+            allow_empty,
+        } => validate::run(&p, &dir, format, allow_empty),
         Command::Show { files, format } => plan::show(&p, &files, format),
         Command::Schema { kind } => schema::run(&p, kind),
         Command::Sim {

@@ -13,6 +13,9 @@ pub struct Printer {
     quiet: bool,
     verbose: bool,
     color: ColorChoice,
+    /// Standard output was closed by its reader (`| head`): nothing more is written to it,
+    /// and the command goes on to its own exit code.
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Printer {
@@ -21,6 +24,7 @@ impl Printer {
             quiet: global.quiet,
             verbose: global.verbose,
             color: global.color,
+            closed: std::sync::Arc::default(),
         }
     }
 
@@ -33,13 +37,21 @@ impl Printer {
         std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
     }
 
-    /// Writes to stdout; a closed pipe (`| head`) ends the process quietly.
+    /// Writes to stdout. Once the reader has closed it (`| head`), output stops quietly and
+    /// the command still finishes its work (files it writes included) and exits with its own
+    /// code: a closed pipe never turns a finding into success.
     pub fn out(&self, s: &str) {
+        use std::sync::atomic::Ordering;
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush())
-            && e.kind() == std::io::ErrorKind::BrokenPipe
+        if stdout
+            .write_all(s.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
         {
-            std::process::exit(0);
+            self.closed.store(true, Ordering::Relaxed);
         }
     }
 

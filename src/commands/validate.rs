@@ -5,7 +5,12 @@ use crate::cli::ValidateFormat;
 use crate::render::diagnostics;
 use std::path::Path;
 
-pub fn run(p: &Printer, dir: &Path, format: ValidateFormat) -> Result<Exit, miette::Report> {
+pub fn run(
+    p: &Printer,
+    dir: &Path,
+    format: ValidateFormat,
+    allow_empty: bool,
+) -> Result<Exit, miette::Report> {
     let (repo, diags) = crate::config::validate::load_repo(dir);
     let diags = diags.under(dir);
     let (errors, warnings) = (diags.errors(), diags.warnings());
@@ -24,6 +29,10 @@ pub fn run(p: &Printer, dir: &Path, format: ValidateFormat) -> Result<Exit, miet
         }
     }
     match repo {
+        Some(repo) if valid && repo.devices.is_empty() && !allow_empty => {
+            p.error(crate::engine::NO_DEVICES);
+            Ok(Exit::Error)
+        }
         Some(repo) if valid => {
             if !p.quiet() && format == ValidateFormat::Text {
                 p.outln(&format!(

@@ -30,6 +30,10 @@ use crate::platform::http::{DeviceError, Logger};
 use run::finish;
 use std::path::{Path, PathBuf};
 
+/// Why a repository without devices is refused.
+pub const NO_DEVICES: &str = "the inventory declares no device: nothing to check, which is never \
+                              reported as success";
+
 /// What a run needs besides the repository.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -46,6 +50,12 @@ pub enum EngineError {
     Invalid { errors: usize },
     #[error(transparent)]
     Select(#[from] SelectError),
+    #[error("{NO_DEVICES}")]
+    #[diagnostic(help(
+        "add devices under `devices:` in dhcpform.yaml (a truncated or empty inventory is never \
+         read as \"no changes\"); `dhcpform validate --allow-empty` accepts one while you set up"
+    ))]
+    NoDevices,
     #[error("cannot start the emulator for the sim:// devices: {0}")]
     Sim(String),
     #[error("no device `{device}` in {}", inventory.display())]
@@ -96,6 +106,9 @@ impl Engine {
             let errors = diags.errors();
             return (Err(EngineError::Invalid { errors }), diags);
         };
+        if repo.devices.is_empty() {
+            return (Err(EngineError::NoDevices), diags);
+        }
         let names: Vec<(&str, &[String])> = repo
             .devices
             .iter()
