@@ -110,3 +110,70 @@ fn insecure_skip_verify_connects_and_warns_every_run() {
         );
     }
 }
+
+/// A self-signed certificate with the CA flag (what `openssl req -x509` makes, and what a
+/// router's self-signed trustpoint may be) naming only `router.example`, as PEM files; its
+/// SHA-256.
+fn self_signed_ca(dir: &std::path::Path) -> (TlsFiles, [u8; 32]) {
+    use sha2::Digest;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["router.example".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(dir.join("router.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("router.key"), key.serialize_pem()).unwrap();
+    let sha: [u8; 32] = sha2::Sha256::digest(cert.der()).into();
+    let files = TlsFiles {
+        cert: dir.join("router.pem"),
+        key: dir.join("router.key"),
+    };
+    (files, sha)
+}
+
+#[test]
+fn a_self_signed_ca_flagged_router_certificate_is_accepted_by_its_pin_only() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let (files, sha) = self_signed_ca(dir.path());
+    let sim = TestSim::start(SimOptions {
+        fleet: Some(2),
+        tls: Some(files),
+        ..SimOptions::default()
+    });
+    let hex_pin = hex::encode(sha);
+    let colons: Vec<String> = sha.iter().map(|b| format!("{b:02X}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(sha);
+    for pin in [hex_pin.clone(), colons.join(":"), b64] {
+        let repo = repo(&sim.url("r1"), &format!("{{ pin-sha256: \"{pin}\" }}"));
+        let r = run(&["plan", "--detailed-exitcode"], repo.path());
+        assert_eq!(r.code, 2, "pin {pin}: {}{}", r.stdout, r.stderr);
+    }
+    // another certificate's pin: refused, nothing reaches the device
+    sim.clear_journal();
+    let other = hex_pin.replacen(
+        &hex_pin[..2],
+        if &hex_pin[..2] == "00" { "11" } else { "00" },
+        1,
+    );
+    let r = run(
+        &["plan"],
+        repo(&sim.url("r1"), &format!("{{ pin-sha256: {other} }}")).path(),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("not the pinned one"), "{}", r.stdout);
+    assert!(sim.journal("r1").is_empty());
+    // the same certificate as a CA file: refused, and the message says to pin it
+    let repo = repo(&sim.url("r1"), "{ ca-file: router.pem }");
+    std::fs::copy(dir.path().join("router.pem"), repo.file("router.pem")).unwrap();
+    let r = run(&["plan"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("tls.pin-sha256"), "{}", r.stdout);
+}
+
+#[test]
+fn a_malformed_pin_is_a_validation_error() {
+    let repo = repo("https://127.0.0.1:9", "{ pin-sha256: abc }");
+    let r = run(&["validate"], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("tls.pin-sha256"), "{}", r.stderr);
+}

@@ -460,6 +460,47 @@ fn check_desired_file(
     );
 }
 
+/// `tls:` of an entry: the CA file exists, a pin is a SHA-256.
+fn check_tls(name: &str, tls: &TlsIn, root: &Path, span: SourceSpan, lw: &mut Lowerer) {
+    if let Some(ca) = &tls.ca_file
+        && !root.join(ca).is_file()
+    {
+        lw.error(
+            span,
+            format!("tls.ca-file {ca} of device `{name}` does not exist"),
+            "missing CA file",
+        );
+    }
+    if let Some(pin) = &tls.pin_sha256
+        && let Err(e) = parse_pin(pin)
+    {
+        lw.error_help(
+            span,
+            format!("tls.pin-sha256 of device `{name}`: {e}"),
+            "bad pin",
+            "the SHA-256 of the device's certificate (DER), e.g. from `openssl x509 -in \
+             cert.pem -outform der | sha256sum`, or `openssl x509 -noout -fingerprint -sha256`",
+        );
+    }
+}
+
+/// A certificate pin: 32 bytes as hex (64 digits, `:` separators allowed) or base64.
+pub fn parse_pin(text: &str) -> Result<[u8; 32], String> {
+    use base64::Engine;
+    let t = text.trim();
+    let hex_digits: String = t.chars().filter(|c| *c != ':').collect();
+    let bytes = if hex_digits.len() == 64 {
+        hex::decode(&hex_digits).map_err(|_| format!("`{t}` is not hex"))?
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(t)
+            .map_err(|_| format!("expected 64 hex digits or base64 of 32 bytes, found `{t}`"))?
+    };
+    bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| format!("a SHA-256 is 32 bytes, found {}", b.len()))
+}
+
 /// `api:` of an entry: `rest` (the default) or `restconf`, for IOS XE devices only.
 fn lower_api(
     name: &str,
@@ -550,15 +591,7 @@ fn lower_device(
             "missing site",
         );
     }
-    if let Some(ca) = &tls.ca_file
-        && !root.join(ca).is_file()
-    {
-        lw.error(
-            span,
-            format!("tls.ca-file {ca} of device `{name}` does not exist"),
-            "missing CA file",
-        );
-    }
+    check_tls(name, &tls, root, span, lw);
     let pick = |own: &Option<Vec<String>>, shared: &Option<Vec<String>>| {
         own.clone().or(shared.clone()).unwrap_or_default()
     };
@@ -572,6 +605,7 @@ fn lower_device(
                 .ca_file
                 .as_ref()
                 .map(|f| root.join(f).to_string_lossy().into_owned()),
+            pin_sha256: tls.pin_sha256.clone(),
             insecure_skip_verify: tls.insecure_skip_verify,
         },
         desired,

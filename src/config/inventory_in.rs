@@ -125,7 +125,13 @@ pub struct AuthIn {
 #[serde(rename_all = "kebab-case")]
 #[schemars(deny_unknown_fields)]
 pub struct TlsIn {
+    /// PEM file of the CA (or CAs) that signed the device's certificate: trusted instead of
+    /// the built-in roots.
     pub ca_file: Option<String>,
+    /// SHA-256 of the device's certificate (hex, colons allowed, or base64): exactly that
+    /// certificate is accepted, whatever its issuer, CA flag or names (a router's self-signed
+    /// certificate); the TLS handshake is still checked.
+    pub pin_sha256: Option<String>,
     #[serde(default)]
     pub insecure_skip_verify: bool,
 }

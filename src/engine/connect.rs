@@ -59,8 +59,16 @@ pub fn connect(
         }
         _ => None,
     };
+    let pin = match &entry.tls.pin_sha256 {
+        Some(p) if !is_sim => Some(
+            crate::config::inventory::parse_pin(p)
+                .map_err(|e| setup(format!("tls.pin-sha256: {e}")))?,
+        ),
+        _ => None,
+    };
     let tls = TlsOptions {
         ca_pem,
+        pin,
         insecure: entry.tls.insecure_skip_verify,
     };
     let http = cache

@@ -44,7 +44,8 @@ pub enum DeviceError {
     #[error("{method} {url}: TLS: the device's certificate is not trusted: {detail}")]
     #[diagnostic(help(
         "set tls.ca-file to the CA that signed the device's certificate, and check that the \
-         URL's host is a name the certificate holds"
+         URL's host is a name the certificate holds; for a router's self-signed certificate, \
+         pin it instead: tls.pin-sha256 with the certificate's SHA-256"
     ))]
     Tls {
         method: String,
@@ -249,6 +250,8 @@ pub struct Http {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct TlsOptions {
     pub ca_pem: Option<Vec<u8>>,
+    /// Accept exactly the certificate with this SHA-256 (see `pin`).
+    pub pin: Option<[u8; 32]>,
     pub insecure: bool,
 }
 
@@ -326,9 +329,13 @@ impl Http {
             .connect_timeout(timeout)
             .user_agent(concat!("dhcpform/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &tls.ca_pem {
-            let cert = reqwest::Certificate::from_pem(pem)
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
                 .map_err(|e| format!("CA file is not a PEM certificate: {e}"))?;
-            b = b.add_root_certificate(cert);
+            // the device's CA replaces the built-in roots: nothing else can vouch for it
+            b = b.tls_certs_only(certs);
+        }
+        if let Some(sha) = tls.pin {
+            b = b.tls_backend_preconfigured(super::pin::client_config(sha));
         }
         if tls.insecure {
             b = b.danger_accept_invalid_certs(true);
@@ -522,7 +529,13 @@ impl Http {
             };
             return Attempt::Failed(idem == Idempotency::Idempotent, None, err);
         }
-        let detail = error_chain(e);
+        let mut detail = error_chain(e);
+        if detail.contains("CaUsedAsEndEntity") {
+            detail.push_str(
+                " (the device presents a CA certificate as its own, as a self-signed router \
+                 certificate often is: pin it with tls.pin-sha256 instead of tls.ca-file)",
+            );
+        }
         if detail.contains("certificate") {
             // retrying cannot make a certificate trusted
             let err = DeviceError::Tls {

@@ -10,6 +10,7 @@ pub mod ios_xe_rest;
 pub mod ios_xe_restconf;
 pub mod lenient;
 pub mod path;
+pub mod pin;
 
 use crate::model::DeviceConfig;
 use crate::model::f5::F5DhcpServer;
