@@ -133,3 +133,30 @@ fn show_reads_a_format_2_file_and_apply_refuses_it() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("plan format 2"), "{}", r.stderr);
 }
+
+#[test]
+fn a_device_error_shows_its_hint_and_names_its_url_once() {
+    let repo = Repo::ios(&[("gone", "http://127.0.0.1:1")], "  retries: 0\n");
+    repo.desired("gone", "pools: {}\n");
+    let r = run(&["plan", "--format", "json"], repo.path());
+    let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+    let e = error_of(&plan, "gone");
+    assert!(
+        e["hint"].as_str().unwrap().contains("check the device URL"),
+        "{e}"
+    );
+    let msg = e["message"].as_str().unwrap();
+    assert_eq!(msg.matches("127.0.0.1:1").count(), 1, "{msg}");
+    let r = run(&["plan"], repo.path());
+    assert!(
+        r.stdout.contains("  hint: check the device URL"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["plan", "--format", "markdown"], repo.path());
+    assert!(
+        r.stdout.contains("hint: check the device URL"),
+        "{}",
+        r.stdout
+    );
+}

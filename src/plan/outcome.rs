@@ -61,6 +61,8 @@ impl std::fmt::Display for ErrorKind {
 pub struct Failure {
     pub kind: ErrorKind,
     pub message: String,
+    /// What to do about it, when dhcpform knows.
+    pub hint: Option<String>,
 }
 
 impl Failure {
@@ -68,6 +70,7 @@ impl Failure {
         Failure {
             kind,
             message: message.into(),
+            hint: None,
         }
     }
 }
@@ -81,7 +84,12 @@ impl std::fmt::Display for Failure {
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum FailureForm {
-    Typed { kind: ErrorKind, message: String },
+    Typed {
+        kind: ErrorKind,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+    },
     Plain(String),
 }
 
@@ -92,6 +100,7 @@ impl Serialize for Failure {
             kind => FailureForm::Typed {
                 kind,
                 message: self.message.clone(),
+                hint: self.hint.clone(),
             },
         };
         form.serialize(s)
@@ -101,11 +110,16 @@ impl Serialize for Failure {
 impl<'de> Deserialize<'de> for Failure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(match FailureForm::deserialize(d)? {
-            FailureForm::Typed { kind, message } => Failure { kind, message },
-            FailureForm::Plain(message) => Failure {
-                kind: ErrorKind::Unknown,
+            FailureForm::Typed {
+                kind,
                 message,
+                hint,
+            } => Failure {
+                kind,
+                message,
+                hint,
             },
+            FailureForm::Plain(message) => Failure::new(ErrorKind::Unknown, message),
         })
     }
 }

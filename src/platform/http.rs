@@ -114,9 +114,12 @@ impl DeviceError {
         }
     }
 
-    /// The error as a typed failure.
+    /// The error as a typed failure, with its hint.
     pub fn failure(&self) -> Failure {
-        Failure::new(self.kind(), self.to_string())
+        use miette::Diagnostic;
+        let mut f = Failure::new(self.kind(), self.to_string());
+        f.hint = self.help().map(|h| h.to_string());
+        f
     }
 
     /// The kind of a write's failure: a 4xx answer is the device refusing it.
@@ -616,7 +619,13 @@ enum Attempt {
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    // reqwest names the URL again ("... for url (URL)"): the message names it once already
+    let top = e.to_string();
+    let top = match top.find(" for url (") {
+        Some(i) => top[..i].to_string(),
+        None => top,
+    };
+    let mut parts = vec![top];
     let mut cur = e.source();
     while let Some(s) = cur {
         let t = s.to_string();

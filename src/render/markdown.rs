@@ -64,6 +64,9 @@ fn head(d: &DevicePlan) -> String {
             e.kind,
             e.message.replace("```", "'''")
         );
+        if let Some(h) = &e.hint {
+            let _ = writeln!(s, "hint: {}\n", escape(h));
+        }
         return s;
     }
     for g in &d.safety.gates {

@@ -101,7 +101,11 @@ pub fn device(out: &mut dyn Write, d: &DevicePlan, style: Style) -> fmt::Result 
 
 fn body(out: &mut dyn Write, d: &DevicePlan, p: &Paint) -> fmt::Result {
     if let Some(e) = &d.error {
-        return writeln!(out, "  {} ({}): {e}", p.red("error"), e.kind);
+        writeln!(out, "  {} ({}): {e}", p.red("error"), e.kind)?;
+        if let Some(h) = &e.hint {
+            writeln!(out, "  hint: {h}")?;
+        }
+        return Ok(());
     }
     for c in &d.changes {
         change(out, c, d.api, p)?;
