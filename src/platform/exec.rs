@@ -5,8 +5,9 @@
 use super::PlanMode;
 use crate::model::leases::{BindingKind, LeaseRow, LeaseSet, Usage};
 use crate::model::{Binding, BindingType, DeviceConfig, Expect, LiveConfig, PoolKind};
+use crate::plan::outcome::Failure;
 use crate::plan::outcome::SkipReason;
-use crate::plan::report::{DeviceReport, OpFailed, Skipped};
+use crate::plan::report::{DeviceReport, OpDone, OpFailed, Skipped};
 use crate::plan::{DevicePlan, Operation};
 use crate::plan::{Policy, expect};
 use crate::platform::http::DeviceError;
@@ -162,4 +163,63 @@ pub fn lease_set(
         });
     }
     set
+}
+
+/// Runs a device's calls one at a time, in order, until one fails or a stop is requested
+/// (the call in flight finishes; the rest are reported skipped).
+pub async fn run_in_order<'a, F, Fut>(plan: &'a DevicePlan, stop: &Stop, run: F) -> DeviceReport
+where
+    F: Fn(&'a Operation) -> Fut,
+    Fut: std::future::Future<Output = Result<OpDone, OpFailed>>,
+{
+    let mut report = DeviceReport::new(&plan.device);
+    let mut next = 0;
+    while let Some(op) = plan.operations.get(next) {
+        if stop.requested() {
+            report.interrupted = true;
+            break;
+        }
+        next += 1;
+        // from here the device may carry the write out, whatever answer comes back
+        stop.sending();
+        match run(op).await {
+            Ok(done) => report.done.push(done),
+            Err(f) => {
+                report.failed = Some(f);
+                break;
+            }
+        }
+    }
+    let why = if report.interrupted {
+        SkipReason::Interrupted
+    } else {
+        SkipReason::AfterFailure
+    };
+    report.skipped = skipped(&plan.operations[next..], why);
+    report
+}
+
+/// The final read's verdict: the resources still differing from `desired`, or why the
+/// device could not be read.
+pub fn converged(
+    report: &mut DeviceReport,
+    desired: &DeviceConfig,
+    now: Result<&LiveConfig, DeviceError>,
+    prune: bool,
+) {
+    match now {
+        Ok(live) => {
+            let residue = crate::plan::diff::diff(desired, live, prune);
+            report.residue = residue
+                .changes
+                .iter()
+                .map(|c| format!("{} {}", c.action.symbol(), c.resource))
+                .collect();
+            report.converged = Some(report.residue.is_empty());
+        }
+        Err(e) => {
+            let failure = Failure::new(e.kind(), format!("final read failed: {e}"));
+            report.error = Some(failure);
+        }
+    }
 }

@@ -5,10 +5,10 @@
 use super::IosXe;
 use super::lower::SERVER_PATH;
 use crate::model::{DeviceConfig, Server};
-use crate::plan::outcome::{ErrorKind, Failure, SkipReason};
+use crate::plan::outcome::ErrorKind;
 use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation};
-use crate::platform::exec::{Stop, failed, skipped};
+use crate::platform::exec::{Stop, converged, failed, run_in_order};
 
 /// Runs one operation. A POST that got no definite answer (no 4xx) is read back: when the pool
 /// exists as intended, it was processed.
@@ -97,44 +97,16 @@ pub async fn execute_until(
     prune: bool,
     stop: &Stop,
 ) -> DeviceReport {
-    let mut report = DeviceReport::new(&plan.device);
-    let mut next = 0;
-    while let Some(op) = plan.operations.get(next) {
-        if stop.requested() {
-            report.interrupted = true;
-            break;
-        }
-        next += 1;
-        // from here the device may carry the write out, whatever answer comes back
-        stop.sending();
-        match run_op(client, op).await {
-            Ok(done) => report.done.push(done),
-            Err(f) => {
-                report.failed = Some(f);
-                break;
-            }
-        }
-    }
-    let why = if report.interrupted {
-        SkipReason::Interrupted
-    } else {
-        SkipReason::AfterFailure
-    };
-    report.skipped = skipped(&plan.operations[next..], why);
+    let mut report = run_in_order(plan, stop, |op| run_op(client, op)).await;
     if report.interrupted {
         return report;
     }
-    match client.read().await {
-        Ok(live) => {
-            let residue = crate::plan::diff::diff(desired, &live, prune);
-            report.residue = residue
-                .changes
-                .iter()
-                .map(|c| format!("{} {}", c.action.symbol(), c.resource))
-                .collect();
-            report.converged = Some(report.residue.is_empty());
-        }
-        Err(e) => report.error = Some(Failure::new(e.kind(), format!("final read failed: {e}"))),
-    }
+    let now = client.read().await;
+    converged(
+        &mut report,
+        desired,
+        now.as_ref().map_err(Clone::clone),
+        prune,
+    );
     report
 }

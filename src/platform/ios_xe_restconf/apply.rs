@@ -9,10 +9,10 @@ use super::client::{RcLive, SAVE};
 use super::lower::SWITCH;
 use super::wire;
 use crate::model::{DeviceConfig, Server};
-use crate::plan::outcome::{ErrorKind, Failure, SkipReason};
+use crate::plan::outcome::ErrorKind;
 use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation, Resource};
-use crate::platform::exec::{Stop, failed, skipped};
+use crate::platform::exec::{Stop, converged, failed, run_in_order};
 use crate::platform::http::DeviceError;
 
 fn done(op: &Operation, status: u16, note: Option<String>) -> OpDone {
@@ -130,45 +130,16 @@ pub async fn execute(
     prune: bool,
     stop: &Stop,
 ) -> DeviceReport {
-    let mut report = DeviceReport::new(&plan.device);
-    let mut next = 0;
-    while let Some(op) = plan.operations.get(next) {
-        if stop.requested() {
-            report.interrupted = true;
-            break;
-        }
-        next += 1;
-        stop.sending();
-        match run_op(client, op).await {
-            Ok(d) => report.done.push(d),
-            Err(f) => {
-                report.failed = Some(f);
-                break;
-            }
-        }
-    }
-    let why = if report.interrupted {
-        SkipReason::Interrupted
-    } else {
-        SkipReason::AfterFailure
-    };
-    report.skipped = skipped(&plan.operations[next..], why);
+    let mut report = run_in_order(plan, stop, |op| run_op(client, op)).await;
     if report.interrupted {
         return report;
     }
-    match client.read().await {
-        Ok(now) => {
-            let residue = crate::plan::diff::diff(desired, &now.live, prune);
-            report.residue = residue
-                .changes
-                .iter()
-                .map(|c| format!("{} {}", c.action.symbol(), c.resource))
-                .collect();
-            report.converged = Some(report.residue.is_empty());
-        }
-        Err(e) => {
-            report.error = Some(Failure::new(e.kind(), format!("final read failed: {e}")));
-        }
-    }
+    let now = client.read().await.map(|r| r.live);
+    converged(
+        &mut report,
+        desired,
+        now.as_ref().map_err(Clone::clone),
+        prune,
+    );
     report
 }
