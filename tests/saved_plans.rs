@@ -224,3 +224,46 @@ fn a_device_that_failed_at_planning_is_not_applied_from_the_saved_plan() {
         a.stdout
     );
 }
+
+#[test]
+fn a_plan_made_before_the_repository_changed_is_refused_with_the_file_named() {
+    let (sim, repo, plan) = setup();
+    // a pool added after `plan --out`: the reviewed plan does not hold it
+    repo.desired(
+        "r1",
+        "pools:\n  a:\n    dynamic: { address-range: 10.1.0.0/24, lease-duration: 8h }\n  c:\n    \
+         dynamic: { address-range: 10.3.0.0/24 }\n",
+    );
+    sim.clear_journal();
+    let r = run(
+        &["apply", "--yes", "--plan", plan.to_str().unwrap()],
+        repo.path(),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let folded = common::folded(&r.stderr);
+    assert!(
+        folded.contains("desired state changed since the plan was made"),
+        "{folded}"
+    );
+    assert!(folded.contains("r1 (devices/r1.yaml)"), "{folded}");
+    assert!(folded.contains("plan again"), "{folded}");
+    assert!(
+        sim.journal("r1").is_empty(),
+        "nothing contacted: {:?}",
+        sim.journal("r1")
+    );
+}
+
+#[test]
+fn re_applying_an_applied_plan_says_it_was_already_applied() {
+    let (sim, repo, plan) = setup();
+    let args = ["apply", "--yes", "--plan", plan.to_str().unwrap()];
+    let r = run(&args, repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let before = sim.writes("r1").len();
+    let r = run(&args, repo.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("r1: already applied"), "{}", r.stdout);
+    assert!(!r.stdout.contains("stale"), "{}", r.stdout);
+    assert_eq!(sim.writes("r1").len(), before, "nothing written again");
+}

@@ -114,6 +114,9 @@ fn report_text(reports: &[DeviceReport]) -> String {
 
 /// The one-line state of a device in the report.
 fn state(r: &DeviceReport) -> String {
+    if let Some(n) = &r.note {
+        return n.clone();
+    }
     if let Some(b) = &r.blocked {
         return format!("nothing written: {b}");
     }

@@ -6,6 +6,7 @@
 use super::run::{Running, finish};
 use super::signals::listen;
 use super::{Engine, EngineError};
+use crate::model::Desired;
 use crate::plan::report::DeviceReport;
 use crate::plan::{DevicePlan, PlanFile};
 use crate::platform::http::Logger;
@@ -48,6 +49,7 @@ impl Engine {
                     return Err(EngineError::SavedPlanDevice(d.device.clone()));
                 }
             }
+            self.same_desired(saved)?;
             let devices = &self.repo.devices;
             self.selected.retain(|i| {
                 saved
@@ -80,6 +82,33 @@ impl Engine {
             reports,
             listener,
         })
+    }
+}
+
+impl Engine {
+    /// What was reviewed is what runs, and what runs is what the repository says: each
+    /// device's desired state in a saved plan must equal the repository's current one.
+    fn same_desired(&self, saved: &PlanFile) -> Result<(), EngineError> {
+        let mut changed = Vec::new();
+        for d in saved.devices.iter().filter(|d| d.error.is_none()) {
+            let Some((entry, desired)) = self.repo.devices.iter().find(|(e, _)| e.name == d.device)
+            else {
+                continue;
+            };
+            let same = match desired {
+                Desired::IosXe(now) => d.desired.as_ref() == Some(&now.config),
+                Desired::F5Xc(now) => d.interfaces_desired == now.interfaces,
+                Desired::Invalid(_) => false,
+            };
+            if !same {
+                changed.push(format!("{} ({})", entry.name, entry.desired_display));
+            }
+        }
+        if changed.is_empty() {
+            Ok(())
+        } else {
+            Err(EngineError::Diverged(changed.join(", ")))
+        }
     }
 }
 

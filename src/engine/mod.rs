@@ -68,6 +68,14 @@ pub enum EngineError {
     },
     #[error("profile `{name}`: {hint}")]
     BadProfile { name: String, hint: String },
+    #[error(
+        "the repository's desired state changed since the plan was made, for {0}: nothing \
+         applied"
+    )]
+    #[diagnostic(help(
+        "plan again: what was reviewed is what runs, and what runs is what the repository says"
+    ))]
+    Diverged(String),
     #[error("the saved plan names device `{0}`, which the inventory does not have")]
     SavedPlanDevice(String),
     #[error(transparent)]

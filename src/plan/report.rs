@@ -63,6 +63,9 @@ pub struct DeviceReport {
     pub converged: Option<bool>,
     /// Resources still differing after the last call.
     pub residue: Vec<String>,
+    /// Nothing to do, and why (a saved plan already applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// An interrupt (Ctrl-C, SIGTERM) stopped the device's calls: the rest are skipped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,

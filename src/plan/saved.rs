@@ -177,7 +177,11 @@ pub fn replay(plan: &mut DevicePlan, saved: &PlanFile) -> Option<DeviceReport> {
         return None;
     }
     let mut r = DeviceReport::new(&old.device);
-    if old.live_digest != plan.live_digest {
+    if old.live_digest != plan.live_digest && plan.changes.is_empty() {
+        r.note = Some(
+            "already applied: the device holds this plan's desired state; nothing sent".into(),
+        );
+    } else if old.live_digest != plan.live_digest {
         let what = match (
             &old.live,
             &plan.live,
