@@ -38,8 +38,9 @@ fn order_updates(
         .filter_map(|u| cur_net(u).map(|n| (span(n).0, span(n).1, u)))
         .collect();
     current.sort();
-    // after[b] = pools that may move only once b has moved
+    // after[b] = pools that may move only once b has moved; waits_on is the reverse
     let mut after: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+    let mut waits_on: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
     let mut indegree: BTreeMap<&String, usize> = updates.iter().map(|u| (u, 0)).collect();
     for a in updates {
         let Some(na) = new_net(a) else { continue };
@@ -51,6 +52,7 @@ fn order_updates(
             }
             if *b != a {
                 after.entry(b).or_default().push(a);
+                waits_on.entry(a).or_default().push(b);
                 *indegree.entry(a).or_default() += 1;
             }
         }
@@ -70,9 +72,9 @@ fn order_updates(
                 n
             }
             None => {
-                // A cycle: the first remaining pool becomes a replacement (deleted before,
-                // created after the others move).
-                let Some(victim) = left.first().copied() else {
+                // A cycle: one pool on it becomes a replacement (deleted before, created
+                // after the others move).
+                let Some(victim) = cycle_victim(&left, &after, &waits_on) else {
                     break;
                 };
                 replaced.push(victim.clone());
@@ -90,6 +92,37 @@ fn order_updates(
         }
     }
     (order, replaced)
+}
+
+/// The pool to replace to break a cycle among the pools `left` (each of which waits on another
+/// of them): one on a cycle, the one most others wait on (then by name). A pool that only waits
+/// is never chosen. Walking back along what each pool waits on must come round, and where it
+/// does is a cycle.
+fn cycle_victim<'a>(
+    left: &BTreeSet<&'a String>,
+    after: &BTreeMap<&'a String, Vec<&'a String>>,
+    waits_on: &BTreeMap<&'a String, Vec<&'a String>>,
+) -> Option<&'a String> {
+    let mut path: Vec<&String> = vec![*left.first()?];
+    loop {
+        let cur = *path.last()?;
+        let next = waits_on
+            .get(cur)
+            .into_iter()
+            .flatten()
+            .find(|p| left.contains(*p))?;
+        if let Some(i) = path.iter().position(|p| p == next) {
+            let waiters = |v: &&String| {
+                after
+                    .get(*v)
+                    .map_or(0, |w| w.iter().filter(|a| left.contains(*a)).count())
+            };
+            let cycle = &path[i..];
+            let most = cycle.iter().map(waiters).max()?;
+            return cycle.iter().filter(|v| waiters(v) == most).min().copied();
+        }
+        path.push(next);
+    }
 }
 
 /// The steps, in order. May turn updates into replacements (cycles), updating `d`.
@@ -278,6 +311,38 @@ mod tests {
             ]
         );
         assert_eq!(ops, vec!["delete a", "update b", "create a"]);
+    }
+
+    #[test]
+    fn a_pool_that_only_waits_is_never_the_replacement() {
+        // b and c swap; a waits for b's network and sorts first
+        let (ops, changes) = plan(
+            &[
+                ("a", "10.0.2.0/24"),
+                ("b", "10.0.0.0/24"),
+                ("c", "10.0.1.0/24"),
+            ],
+            &[
+                ("a", "10.0.0.128/25"),
+                ("b", "10.0.1.0/24"),
+                ("c", "10.0.0.0/25"),
+            ],
+        );
+        let replaced: Vec<&String> = changes
+            .iter()
+            .filter(|(_, a)| *a == Action::Replace)
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            replaced,
+            ["pool/b"],
+            "one replacement, on the cycle: {changes:?}"
+        );
+        assert_eq!(
+            ops,
+            vec!["delete b", "update a", "update c", "create b"],
+            "the waiting pool moves once b is gone"
+        );
     }
 
     #[test]
