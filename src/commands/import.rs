@@ -38,7 +38,11 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
         .transpose()
         .map_err(miette::Report::new)?;
     let root = target.root().to_path_buf();
-    let (path, display) = target.desired_path();
+    let (path, display) = if write {
+        target.writable_path().map_err(miette::Report::new)?
+    } else {
+        target.desired_path()
+    };
     let (path, display) = (path.to_path_buf(), display.to_string());
     if write && !force && path.exists() {
         return Err(miette::miette!(
@@ -83,11 +87,7 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
         p.out(&text);
         return Ok(Exit::Ok);
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| miette::miette!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&path, &text)
+    crate::engine::write_atomic(&path, &text)
         .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     p.err(&format!("wrote {display}"));
     let schema_file = root.join(format!("schemas/{schema_name}.schema.json"));

@@ -71,6 +71,22 @@ impl ImportTarget {
         }
     }
 
+    /// Where `import --write` may write: the desired file, which must lie inside the
+    /// repository (no `..`, no absolute path), checked before the device is contacted.
+    pub fn writable_path(&self) -> Result<(&Path, &str), EngineError> {
+        let (path, display) = self.desired_path();
+        let outside = Path::new(display).components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if outside {
+            return Err(EngineError::OutsideRepository(display.to_string()));
+        }
+        Ok((path, display))
+    }
+
     /// Where `import --write` writes, and how to name it.
     pub fn desired_path(&self) -> (&Path, &str) {
         (&self.entry.desired, &self.entry.desired_display)
@@ -123,4 +139,18 @@ impl ImportTarget {
         }
         result
     }
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".dhcpform-partial");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

@@ -16,7 +16,7 @@ mod signals;
 mod sim;
 
 pub use apply::{ApplyRequest, Prepared};
-pub use import::ImportTarget;
+pub use import::{ImportTarget, write_atomic};
 
 pub use crate::platform::{Clear, ClearError, Cleared, Device, PlanMode};
 pub use select::{SelectError, Selection};
@@ -76,6 +76,15 @@ pub enum EngineError {
         "plan again: what was reviewed is what runs, and what runs is what the repository says"
     ))]
     Diverged(String),
+    #[error(
+        "import --write refuses to write {0}: it is outside the repository (`desired:` has `..` \
+         or is absolute)"
+    )]
+    #[diagnostic(help(
+        "give the device a `desired:` path inside the repository, or run without \
+         --write and save the output yourself"
+    ))]
+    OutsideRepository(String),
     #[error("the saved plan names device `{0}`, which the inventory does not have")]
     SavedPlanDevice(String),
     #[error(transparent)]
