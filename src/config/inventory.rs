@@ -460,6 +460,39 @@ fn check_desired_file(
     );
 }
 
+/// An F5 XC entry's site and namespace: present, and DNS labels (they go into URLs).
+fn check_f5_names(
+    name: &str,
+    d: &DeviceIn,
+    defaults: &DefaultsIn,
+    span: SourceSpan,
+    lw: &mut Lowerer,
+) {
+    match d.site.as_deref() {
+        None | Some("") => lw.error(
+            span,
+            format!("F5 XC device `{name}` needs `site`"),
+            "missing site",
+        ),
+        Some(site) if !crate::model::names::dns_label(site) => lw.error_help(
+            span,
+            format!("site `{site}` of device `{name}` is not an F5 XC name"),
+            "bad site",
+            "F5 XC names are DNS labels: 1-63 lower-case letters, digits and `-`",
+        ),
+        Some(_) => {}
+    }
+    let ns = d.namespace.as_ref().or(defaults.namespace.as_ref());
+    if let Some(ns) = ns.filter(|n| !crate::model::names::dns_label(n)) {
+        lw.error_help(
+            span,
+            format!("namespace `{ns}` of device `{name}` is not an F5 XC name"),
+            "bad namespace",
+            "F5 XC names are DNS labels: 1-63 lower-case letters, digits and `-`",
+        );
+    }
+}
+
 /// `tls:` of an entry: the CA file exists, a pin is a SHA-256.
 fn check_tls(name: &str, tls: &TlsIn, root: &Path, span: SourceSpan, lw: &mut Lowerer) {
     if let Some(ca) = &tls.ca_file
@@ -584,12 +617,8 @@ fn lower_device(
     if !matches!(endpoint, Some(Endpoint::Sim(_))) {
         check_auth(name, platform, &auth, span, lw);
     }
-    if platform == Some(Platform::F5Xc) && d.site.as_deref().is_none_or(str::is_empty) {
-        lw.error(
-            span,
-            format!("F5 XC device `{name}` needs `site`"),
-            "missing site",
-        );
+    if platform == Some(Platform::F5Xc) {
+        check_f5_names(name, d, defaults, span, lw);
     }
     check_tls(name, &tls, root, span, lw);
     let pick = |own: &Option<Vec<String>>, shared: &Option<Vec<String>>| {

@@ -18,3 +18,39 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// Whether a name is what F5 XC accepts for object names, namespaces and sites: a DNS label
+/// (1-63 lower-case letters, digits and `-`, neither first nor last a `-`).
+pub fn dns_label(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        for ok in ["eth1", "edge-a-eth1", "system", "a"] {
+            assert!(dns_label(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "..",
+            ".",
+            "Eth1",
+            "a/b",
+            "-a",
+            "a-",
+            "a b",
+            &"x".repeat(64),
+        ] {
+            assert!(!dns_label(bad), "{bad}");
+        }
+    }
+}

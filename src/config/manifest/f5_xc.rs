@@ -68,12 +68,13 @@ pub fn load(file: &SourceFile, diags: &mut Diags) -> Option<F5Desired> {
     let interfaces = parsed.interfaces.as_ref().map(|ifaces| {
         let mut out = BTreeMap::new();
         for (name, iface) in &ifaces.value {
-            if name.trim().is_empty() || name.contains('/') {
+            if !crate::model::names::dns_label(name) {
                 let span = lw.span(iface);
-                lw.error(
+                lw.error_help(
                     span,
                     format!("`{name}` cannot be a network_interface name"),
                     "bad name",
+                    "F5 XC names are DNS labels: 1-63 lower-case letters, digits and `-`",
                 );
                 continue;
             }
