@@ -24,6 +24,20 @@ pub fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
     }
 }
 
+/// A settings write not sent because the device's global settings moved since planning.
+pub fn settings_moved(op: &Operation) -> OpFailed {
+    OpFailed {
+        method: op.method,
+        path: op.path.clone(),
+        resource: op.resource.clone(),
+        status: None,
+        kind: crate::plan::ErrorKind::Stale,
+        error: "the device's global DHCP settings changed since planning; not overwriting them \
+                (plan again)"
+            .into(),
+    }
+}
+
 /// Asks running applies to stop after the call in flight; remembers whether anything was
 /// written, for the exit code of a forced stop.
 #[derive(Debug, Default)]

@@ -5,10 +5,9 @@
 use super::IosXe;
 use super::lower::SERVER_PATH;
 use crate::model::{DeviceConfig, Server};
-use crate::plan::outcome::ErrorKind;
 use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation};
-use crate::platform::exec::{Stop, converged, failed, run_in_order};
+use crate::platform::exec::{Stop, converged, failed, run_in_order, settings_moved};
 
 /// Runs one operation. A POST that got no definite answer (no 4xx) is read back: when the pool
 /// exists as intended, it was processed.
@@ -21,16 +20,7 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
         match client.reread_server().await {
             Ok(now) if Some(&now) == expected.as_ref() => {}
             Ok(_) => {
-                return Err(OpFailed {
-                    method: op.method,
-                    path: op.path.clone(),
-                    resource: op.resource.clone(),
-                    status: None,
-                    kind: ErrorKind::Stale,
-                    error: "the device's global DHCP settings changed since planning; not \
-                        overwriting them (plan again)"
-                        .into(),
-                });
+                return Err(settings_moved(op));
             }
             Err(e) => return Err(failed(op, &e)),
         }

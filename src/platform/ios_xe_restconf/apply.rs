@@ -12,7 +12,7 @@ use crate::model::{DeviceConfig, Server};
 use crate::plan::outcome::ErrorKind;
 use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation, Resource};
-use crate::platform::exec::{Stop, converged, failed, run_in_order};
+use crate::platform::exec::{Stop, converged, failed, run_in_order, settings_moved};
 use crate::platform::http::DeviceError;
 
 fn done(op: &Operation, status: u16, note: Option<String>) -> OpDone {
@@ -81,16 +81,7 @@ async fn run_op(client: &Restconf, op: &Operation) -> Result<OpDone, OpFailed> {
             // the write goes only if nothing changed since this read (when the device tags)
             Ok(now) if Some(&now.live.server) == expected.as_ref() => etag = now.etag,
             Ok(_) => {
-                return Err(OpFailed {
-                    method: op.method,
-                    path: op.path.clone(),
-                    resource: op.resource.clone(),
-                    status: None,
-                    kind: ErrorKind::Stale,
-                    error: "the device's global DHCP settings changed since planning; not \
-                        overwriting them (plan again)"
-                        .into(),
-                });
+                return Err(settings_moved(op));
             }
             Err(e) => return Err(failed(op, &e)),
         }
