@@ -572,3 +572,35 @@ fn an_expired_token_is_renewed_once() {
     assert_eq!(e.status(), Some(401));
     assert!(e.to_string().contains("invalid credentials"));
 }
+
+#[test]
+fn any_write_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
+    // writes 1-4 of the scenario: the settings PUT, the DELETE and the pool PUTs
+    for n in 1..=4 {
+        let (sim, repo) = setup("  retries: 0\n");
+        sim.faults(Faults {
+            lose_answer: Some(n),
+            ..Faults::default()
+        });
+        let r = run(&["apply", "--yes"], repo.path());
+        assert_eq!(r.code, 0, "write {n}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .contains("r1: 7 done, 0 failed, 0 skipped; converged"),
+            "write {n}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("reading the device back shows it was carried out"),
+            "write {n}: {}",
+            r.stdout
+        );
+        let lost = sim
+            .writes("r1")
+            .into_iter()
+            .filter(|w| w.ends_with(" 504"))
+            .count();
+        assert_eq!(lost, 1, "write {n}: sent once");
+    }
+}

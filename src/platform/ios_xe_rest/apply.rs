@@ -9,6 +9,46 @@ use crate::plan::report::{DeviceReport, OpDone, OpFailed};
 use crate::plan::{DevicePlan, Method, Operation};
 use crate::platform::exec::{Stop, converged, failed, run_in_order, settings_moved};
 
+/// Whether an error leaves the outcome of a write unknown: no answer, a 5xx, or a DELETE
+/// answered 404 (a retry meeting its own earlier delete). A 4xx to a POST is a refusal.
+fn unknown(op: &Operation, e: &crate::platform::http::DeviceError) -> bool {
+    match (op.method, e.status()) {
+        (_, None) => true,
+        (Method::Delete, Some(404)) => true,
+        (_, Some(s)) => s >= 500,
+    }
+}
+
+/// Whether the device shows what `op` was sent for (read back after an unknown outcome).
+async fn landed(client: &IosXe, op: &Operation) -> bool {
+    match (&op.resource, op.method) {
+        (crate::plan::Resource::Pool(name), Method::Delete) => {
+            matches!(client.pool(name).await, Ok(None))
+        }
+        (crate::plan::Resource::Pool(name), _) => {
+            let intended = op
+                .body
+                .as_ref()
+                .and_then(|b| super::wire::parse_pool(b).ok());
+            match (intended, client.pool(name).await) {
+                (Some((_, want)), Ok(Some(found))) => found == want,
+                _ => false,
+            }
+        }
+        (crate::plan::Resource::Server, _) => {
+            let intended = op
+                .body
+                .as_ref()
+                .and_then(|b| super::wire::parse_server(b).ok());
+            match (intended, client.reread_server().await) {
+                (Some(want), Ok(now)) => now == want,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Runs one operation. A POST that got no definite answer (no 4xx) is read back: when the pool
 /// exists as intended, it was processed.
 async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
@@ -40,28 +80,24 @@ async fn run_op(client: &IosXe, op: &Operation) -> Result<OpDone, OpFailed> {
             status: ans.status,
             note: None,
         }),
-        Err(e)
-            if op.method == Method::Post
-                && !e.status().is_some_and(|s| (400..500).contains(&s)) =>
-        {
-            let intended = op
-                .body
-                .as_ref()
-                .and_then(|b| crate::platform::ios_xe_rest::wire::parse_pool(b).ok());
-            let Some((name, pool)) = intended else {
-                return Err(failed(op, &e));
-            };
-            match client.pool(&name).await {
-                Ok(Some(found)) if found == pool => Ok(OpDone {
+        Err(e) if unknown(op, &e) => {
+            if landed(client, op).await {
+                let note = if op.method == Method::Post {
+                    format!("no clear answer ({e}); reading the pool back shows it was created")
+                } else {
+                    format!(
+                        "no clear answer ({e}); reading the device back shows it was carried out"
+                    )
+                };
+                Ok(OpDone {
                     method: op.method,
                     path: op.path.clone(),
                     resource: op.resource.clone(),
-                    status: 201,
-                    note: Some(format!(
-                        "no clear answer ({e}); reading the pool back shows it was created"
-                    )),
-                }),
-                _ => Err(failed(op, &e)),
+                    status: 0,
+                    note: Some(note),
+                })
+            } else {
+                Err(failed(op, &e))
             }
         }
         Err(e) => Err(failed(op, &e)),

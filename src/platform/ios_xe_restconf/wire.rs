@@ -346,7 +346,9 @@ pub fn pool_body(
     };
     let mut rest = Map::new();
     for (k, v) in carried.into_iter().flatten() {
-        if !MODELLED.contains(&k.as_str()) || (k == "client-identifier" && keep_client_id) {
+        if k == "client-identifier" && keep_client_id {
+            out.insert(k.clone(), v.clone());
+        } else if !MODELLED.contains(&k.as_str()) {
             rest.insert(k.clone(), v.clone());
         }
     }
