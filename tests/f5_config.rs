@@ -415,3 +415,28 @@ fn a_dhcp_edit_between_the_plan_and_its_write_stops_the_apply() {
     );
     assert!(puts(&sim).is_empty(), "nothing written");
 }
+
+#[test]
+fn a_put_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
+    let (sim, repo) = site();
+    let inv = std::fs::read_to_string(repo.file("dhcpform.yaml")).unwrap();
+    // no retry: the lost answer is not covered by sending the PUT again
+    repo.write(
+        "dhcpform.yaml",
+        &inv.replacen("settings:\n", "settings:\n  retries: 0\n", 1),
+    );
+    sim.faults(Faults {
+        lose_answer: Some(1),
+        ..Faults::default()
+    });
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+    assert!(
+        a.stdout
+            .contains("reading the interface back shows it was written"),
+        "{}",
+        a.stdout
+    );
+    assert!(a.stdout.contains("converged"), "{}", a.stdout);
+    assert_eq!(puts(&sim).len(), 1, "sent once: {:?}", puts(&sim));
+}

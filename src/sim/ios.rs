@@ -234,6 +234,14 @@ impl Inner {
                     return r;
                 }
                 self.persist(req.device);
+                self.writes += 1;
+                if self.opts.faults.lose_answer == Some(self.writes) {
+                    return grpc(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        4,
+                        "gateway timeout (injected fault: the write was carried out)",
+                    );
+                }
                 ok_json(json!({}))
             }
             _ => grpc(StatusCode::METHOD_NOT_ALLOWED, 12, "method not allowed"),

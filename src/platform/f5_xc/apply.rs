@@ -5,7 +5,7 @@ use super::F5Xc;
 use crate::model::f5::F5DhcpServer;
 use crate::plan::outcome::{BlockedBy, ErrorKind, Failure, SkipReason};
 use crate::plan::report::{Blocked, DeviceReport, OpDone, OpFailed};
-use crate::plan::{DevicePlan, Resource};
+use crate::plan::{DevicePlan, Operation, Resource};
 use crate::platform::exec::{Stop, skipped};
 use std::collections::BTreeMap;
 
@@ -60,31 +60,14 @@ pub async fn execute_f5(
             report.skipped = skipped(&plan.operations[i..], SkipReason::Interrupted);
             break;
         }
-        let body = op.body.clone().unwrap_or(serde_json::Value::Null);
-        let result = match super::config::with_dhcp(&form.form, &body) {
-            Ok(object) => client
-                .put_interface(name, &object, &form.resource_version)
-                .await
-                .map_err(|e| {
-                    let text = if e.status() == Some(409) {
-                        format!(
-                            "{e}: the interface was changed by someone else just now; nothing \
-                             overwritten; plan again"
-                        )
-                    } else {
-                        e.to_string()
-                    };
-                    (e.write_kind(), text)
-                }),
-            Err(e) => Err((ErrorKind::Setup, format!("interface {name}: {e}"))),
-        };
+        let result = put_one(client, name, op, form, desired.get(name.as_str())).await;
         match result {
-            Ok(status) => report.done.push(OpDone {
+            Ok((status, note)) => report.done.push(OpDone {
                 method: op.method,
                 path: op.path.clone(),
                 resource: op.resource.clone(),
                 status,
-                note: None,
+                note,
             }),
             Err((kind, error)) => {
                 report.failed = Some(OpFailed {
@@ -105,6 +88,64 @@ pub async fn execute_f5(
     }
     converged(client, desired, &mut report).await;
     report
+}
+
+/// One interface's PUT: the fresh form with only `dhcp_server` swapped, at the version read; a
+/// write whose outcome is unknown is read back. The status and a note, or the failure.
+async fn put_one(
+    client: &F5Xc,
+    name: &str,
+    op: &Operation,
+    form: &super::client::InterfaceForm,
+    want: Option<&F5DhcpServer>,
+) -> Result<(u16, Option<String>), (ErrorKind, String)> {
+    let body = op.body.clone().unwrap_or(serde_json::Value::Null);
+    match super::config::with_dhcp(&form.form, &body) {
+        Ok(object) => match client
+            .put_interface(name, &object, &form.resource_version)
+            .await
+        {
+            Ok(status) => Ok((status, None)),
+            // no answer, a 5xx, or a 409 that may be a retry meeting its own write: the
+            // interface read back decides
+            Err(e) if landed(client, name, want, &e).await => Ok((
+                0,
+                Some(format!(
+                    "no clear answer ({e}); reading the interface back shows it was written"
+                )),
+            )),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| {
+            let text = if e.status() == Some(409) {
+                format!(
+                    "{e}: the interface was changed by someone else just now; nothing \
+                         overwritten; plan again"
+                )
+            } else {
+                e.to_string()
+            };
+            (e.write_kind(), text)
+        }),
+        Err(e) => Err((ErrorKind::Setup, format!("interface {name}: {e}"))),
+    }
+}
+
+/// After an unknown outcome: whether the interface now holds the DHCP server sent.
+async fn landed(
+    client: &F5Xc,
+    name: &str,
+    want: Option<&F5DhcpServer>,
+    e: &crate::platform::http::DeviceError,
+) -> bool {
+    let unknown = e.status().is_none_or(|s| s >= 500 || s == 409);
+    if !unknown {
+        return false;
+    }
+    match (want, client.interface(name).await) {
+        (Some(w), Ok(f)) => f.dhcp.as_ref() == Some(w),
+        _ => false,
+    }
 }
 
 /// Reads the interfaces once more: converged when each holds its desired DHCP server.
