@@ -17,6 +17,14 @@ impl Refused {
     pub fn bad(message: impl Into<String>) -> Refused {
         Refused(StatusCode::BAD_REQUEST, "invalid-value", message.into())
     }
+    /// A method the resource does not take.
+    pub fn method() -> Refused {
+        Refused(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "operation-not-supported",
+            "method not allowed".into(),
+        )
+    }
     pub fn missing(message: impl Into<String>) -> Refused {
         Refused(StatusCode::NOT_FOUND, "invalid-value", message.into())
     }
@@ -375,11 +383,7 @@ impl Tree {
                 }
                 Ok((StatusCode::NO_CONTENT, None))
             }
-            _ => Err(Refused(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "operation-not-supported",
-                "method not allowed".into(),
-            )),
+            _ => Err(Refused::method()),
         }
     }
 

@@ -243,11 +243,7 @@ fn service_switch(tree: &mut Tree, m: &Method, body: &Value) -> Answer {
             Some(_) => Ok((StatusCode::NO_CONTENT, None)),
             None => Err(Refused::missing("uri keypath not found")),
         },
-        _ => Err(Refused(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "operation-not-supported",
-            "method not allowed".into(),
-        )),
+        _ => Err(Refused::method()),
     }
 }
 
@@ -280,11 +276,7 @@ fn pool(tree: &mut Tree, m: &Method, name: &str, body: &Value) -> Answer {
             }
             Ok((StatusCode::NO_CONTENT, None))
         }
-        _ => Err(Refused(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "operation-not-supported",
-            "method not allowed".into(),
-        )),
+        _ => Err(Refused::method()),
     }
 }
 
