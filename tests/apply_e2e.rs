@@ -25,7 +25,7 @@ fn apply_converges_in_order_with_minimal_writes_then_plan_is_empty() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("r1: 7 done, 0 failed, 0 skipped; converged"),
+            .contains("r1: 7 sent, 0 failed, 0 skipped; converged"),
         "{}",
         r.stdout
     );
@@ -139,19 +139,19 @@ fn nth_write_failing_exits_3_reports_exactly_and_a_second_apply_converges() {
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("r1: 2 done, 1 failed, 4 skipped; NOT converged"),
+            .contains("r1: 2 sent, 1 failed, 4 skipped; NOT converged"),
         "{}",
         r.stdout
     );
     assert!(
         r.stdout
-            .contains("  done    PUT /api/v1/dhcp (server): 204"),
+            .contains("  sent    PUT /api/v1/dhcp (server): 204"),
         "{}",
         r.stdout
     );
     assert!(
         r.stdout
-            .contains("  done    DELETE /api/v1/dhcp/pool/old: 204"),
+            .contains("  sent    DELETE /api/v1/dhcp/pool/old: 204"),
         "{}",
         r.stdout
     );
@@ -212,7 +212,7 @@ fn a_failed_post_is_read_back_before_being_reported() {
 #[test]
 fn a_post_whose_answer_was_lost_is_confirmed_by_reading_back() {
     let (sim, repo) = setup("  retries: 0\n");
-    // the 5th write is the first POST (cam); it is carried out, then answered 504
+    // the 5th write is the first POST (cam); it is carried out, then its answer is cut off
     sim.faults(Faults {
         lose_answer: Some(5),
         ..Faults::default()
@@ -221,7 +221,7 @@ fn a_post_whose_answer_was_lost_is_confirmed_by_reading_back() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("r1: 7 done, 0 failed, 0 skipped; converged"),
+            .contains("r1: 7 sent, 0 failed, 0 skipped; converged"),
         "{}",
         r.stdout
     );
@@ -238,7 +238,7 @@ fn a_post_whose_answer_was_lost_is_confirmed_by_reading_back() {
         .collect();
     assert_eq!(
         posts,
-        vec!["POST /api/v1/dhcp/pool 504", "POST /api/v1/dhcp/pool 201"],
+        vec!["POST /api/v1/dhcp/pool 0", "POST /api/v1/dhcp/pool 201"],
         "the lost POST is not sent again"
     );
 }
@@ -586,7 +586,7 @@ fn any_write_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
         assert_eq!(r.code, 0, "write {n}: {}{}", r.stdout, r.stderr);
         assert!(
             r.stdout
-                .contains("r1: 7 done, 0 failed, 0 skipped; converged"),
+                .contains("r1: 7 sent, 0 failed, 0 skipped; converged"),
             "write {n}: {}",
             r.stdout
         );
@@ -599,8 +599,34 @@ fn any_write_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
         let lost = sim
             .writes("r1")
             .into_iter()
-            .filter(|w| w.ends_with(" 504"))
+            .filter(|w| w.ends_with(" 0"))
             .count();
         assert_eq!(lost, 1, "write {n}: sent once");
     }
+}
+
+#[test]
+fn a_first_write_without_a_clear_answer_counts_as_sent_not_as_nothing_written() {
+    // the first write is answered 500 (nothing carried out, but dhcpform cannot know that):
+    // the pool read back is unchanged, so it failed; it was sent, so the exit code is 3
+    let (sim, repo) = setup("  retries: 0\n");
+    sim.faults(Faults {
+        fail_write: Some(1),
+        ..Faults::default()
+    });
+    let r = run(&["apply", "--yes"], repo.path());
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("r1: 0 sent, 1 failed, 6 skipped"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("it was sent and may have been carried out"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("nothing written"), "{}", r.stdout);
+    let plan = run(&["plan", "--detailed-exitcode"], repo.path());
+    assert_eq!(plan.code, 2, "the device still differs: {}", plan.stdout);
 }

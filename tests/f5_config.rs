@@ -14,7 +14,16 @@ const TOKEN: &str = "sim-token";
 /// A site `edge` with leases and three interfaces: eth1 serves DHCP, eth2 is a DHCP client,
 /// eth3 is not an ethernet interface.
 fn site() -> (TestSim, Repo) {
-    let sim = TestSim::fleet(2);
+    site_with(dhcpform::sim::Quirks::default())
+}
+
+/// `site()` on an emulator showing these quirks.
+fn site_with(quirks: dhcpform::sim::Quirks) -> (TestSim, Repo) {
+    let sim = TestSim::start(dhcpform::sim::SimOptions {
+        fleet: Some(2),
+        quirks,
+        ..Default::default()
+    });
     sim.seed(
         "edge",
         json!({
@@ -188,7 +197,7 @@ fn plan_apply_plan_converges_and_keeps_every_other_field() {
     assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
     assert!(
         a.stdout
-            .contains("edge: 1 done, 0 failed, 0 skipped; converged"),
+            .contains("edge: 1 sent, 0 failed, 0 skipped; converged"),
         "{}",
         a.stdout
     );
@@ -439,4 +448,126 @@ fn a_put_whose_answer_was_lost_is_read_back_and_the_apply_converges() {
     );
     assert!(a.stdout.contains("converged"), "{}", a.stdout);
     assert_eq!(puts(&sim).len(), 1, "sent once: {:?}", puts(&sim));
+}
+
+/// eth2 (a DHCP client today) given a DHCP server.
+const ETH2_SERVER: &str = "interfaces:\n  eth2:\n    network: 192.168.20.0/24\n    pools: \
+    [192.168.20.50-192.168.20.99]\n";
+
+#[test]
+fn a_dhcp_client_given_a_server_shows_the_change_and_needs_force() {
+    let (sim, repo) = site();
+    repo.desired("edge", ETH2_SERVER);
+    let p = run(&["plan", "--detailed-exitcode"], repo.path());
+    assert_eq!(p.code, 4, "{}{}", p.stdout, p.stderr);
+    for line in [
+        "~ interface/eth2 (update: addressing)",
+        "-  addressing: dhcp-client",
+        "+  addressing: dhcp-server",
+        "+  network: 192.168.20.0/24",
+    ] {
+        assert!(p.stdout.contains(line), "{line}: {}", p.stdout);
+    }
+    assert!(p.stdout.contains("interface-addressing"), "{}", p.stdout);
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 4, "{}{}", a.stdout, a.stderr);
+    assert!(puts(&sim).is_empty(), "nothing written without --force");
+    let a = run(&["apply", "--yes", "--force"], repo.path());
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+    let path = "/api/config/namespaces/system/network_interfaces/eth2?response_format=2";
+    let eth = http(&sim, "GET", path, None).1["replace_form"]["spec"]["ethernet_interface"].clone();
+    assert!(eth.get("dhcp_client").is_none(), "{eth}");
+    assert_eq!(
+        eth["dhcp_server"]["dhcp_networks"][0]["network_prefix"],
+        "192.168.20.0/24"
+    );
+    assert_eq!(run(&["plan", "--detailed-exitcode"], repo.path()).code, 0);
+}
+
+/// Gives eth1's DHCP server members dhcpform does not model (plain HTTP, as another tool
+/// would), returning the replace form written.
+fn add_unmodelled(sim: &TestSim, net_member: (&str, Value), server_member: (&str, Value)) {
+    let mut body = replace_form(sim)["replace_form"].clone();
+    let dhcp = &mut body["spec"]["ethernet_interface"]["dhcp_server"];
+    dhcp[server_member.0] = server_member.1;
+    dhcp["dhcp_networks"][0][net_member.0] = net_member.1;
+    assert_eq!(http(sim, "PUT", ETH1, Some(body)).0, 200);
+}
+
+#[test]
+fn members_dhcpform_does_not_model_are_kept_by_the_put() {
+    let (sim, repo) = site();
+    add_unmodelled(
+        &sim,
+        ("lease_options", json!({"renew": 600})),
+        ("lease_time", json!(7200)),
+    );
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+    let dhcp =
+        replace_form(&sim)["replace_form"]["spec"]["ethernet_interface"]["dhcp_server"].clone();
+    assert_eq!(dhcp["lease_time"], 7200, "{dhcp}");
+    assert_eq!(
+        dhcp["dhcp_networks"][0]["lease_options"],
+        json!({"renew": 600})
+    );
+    assert_eq!(dhcp["dhcp_networks"][0]["dns_address"], "192.168.10.53");
+    assert_eq!(dhcp["fixed_ip_map"].as_object().unwrap().len(), 4);
+    assert_eq!(run(&["plan", "--detailed-exitcode"], repo.path()).code, 0);
+}
+
+#[test]
+fn an_unknown_member_where_a_choice_belongs_makes_the_interface_unmanageable() {
+    let (sim, repo) = site();
+    let mut body = replace_form(&sim)["replace_form"].clone();
+    let net = &mut body["spec"]["ethernet_interface"]["dhcp_server"]["dhcp_networks"][0];
+    net.as_object_mut().unwrap().remove("first_address");
+    net["gateway_from_router"] = json!({});
+    assert_eq!(http(&sim, "PUT", ETH1, Some(body)).0, 200);
+    let p = run(&["plan"], repo.path());
+    assert_eq!(p.code, 1, "{}{}", p.stdout, p.stderr);
+    assert!(
+        p.stdout.contains("gateway_from_router") && p.stdout.contains("cannot be managed"),
+        "{}",
+        p.stdout
+    );
+    let a = run(&["apply", "--yes", "--force"], repo.path());
+    assert_eq!(a.code, 1, "{}", a.stdout);
+    assert_eq!(puts(&sim).len(), 1, "only the test's own PUT");
+}
+
+#[test]
+fn without_resource_version_the_put_is_unguarded_and_the_whole_object_is_compared() {
+    let quirks = dhcpform::sim::Quirks {
+        no_resource_version: true,
+        ..Default::default()
+    };
+    let (sim, repo) = site_with(quirks.clone());
+    let p = run(&["plan"], repo.path());
+    assert!(p.stdout.contains("unguarded"), "{}", p.stdout);
+    // someone changes the MTU after the apply's plan read (the 2nd), before the read for the PUT
+    sim.faults(Faults {
+        edit_other_after_read: Some(2),
+        ..Faults::default()
+    });
+    sim.clear_journal();
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 4, "{}{}", a.stdout, a.stderr);
+    assert!(
+        a.stdout.contains("read without resource_version"),
+        "{}",
+        a.stdout
+    );
+    assert!(puts(&sim).is_empty(), "nothing written");
+    sim.faults(Faults::default());
+    let a = run(&["apply", "--yes"], repo.path());
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+    assert!(a.stdout.contains("unguarded"), "{}", a.stdout);
+    let body = sim
+        .journal("edge")
+        .into_iter()
+        .find(|e| e.method == "PUT")
+        .and_then(|e| e.body)
+        .unwrap();
+    assert!(body.get("resource_version").is_none(), "{body}");
 }

@@ -80,7 +80,7 @@ fn apply_under_random_faults_is_exact_and_writes_only_planned_calls() {
         let done: Vec<String> = r
             .stdout
             .lines()
-            .filter_map(|l| l.trim_start().strip_prefix("done    "))
+            .filter_map(|l| l.trim_start().strip_prefix("sent    "))
             .map(|l| l.split_once(": ").map_or(l, |(a, _)| a))
             .map(|l| l.rsplit_once(" (").map_or(l, |(a, _)| a).to_string())
             .collect();

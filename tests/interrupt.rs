@@ -97,7 +97,7 @@ fn ctrl_c_after_the_first_write_stops_after_the_call_in_flight() {
     let (code, stdout, stderr) = interrupted(&repo, "<- 201 POST", &[libc::SIGINT]);
     assert_eq!(code, 3, "{stdout}{stderr}");
     assert!(stdout.contains("r1: interrupted:"), "{stdout}");
-    let done = stdout.matches("  done    POST").count();
+    let done = stdout.matches("  sent    POST").count();
     let skipped = stdout.matches("  skipped POST").count();
     assert_eq!(done + skipped, 5, "every call is reported: {stdout}");
     assert!((1..5).contains(&done), "{stdout}");

@@ -61,28 +61,28 @@ fn quickstart_plan_apply_plan() {
     assert!(
         apply
             .stdout
-            .contains("lab-core: 4 done, 0 failed, 0 skipped; converged"),
+            .contains("lab-core: 4 sent, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
     );
     assert!(
         apply
             .stdout
-            .contains("lab-edge: 1 done, 0 failed, 0 skipped; converged"),
+            .contains("lab-edge: 1 sent, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
     );
     assert!(
         apply
             .stdout
-            .contains("lab-cat9k: 5 done, 0 failed, 0 skipped; converged"),
+            .contains("lab-cat9k: 5 sent, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
     );
     assert!(
         apply
             .stdout
-            .contains("lab-branch: 1 done, 0 failed, 0 skipped; converged"),
+            .contains("lab-branch: 1 sent, 0 failed, 0 skipped; converged"),
         "{}",
         apply.stdout
     );

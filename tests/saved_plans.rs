@@ -213,7 +213,7 @@ fn a_device_that_failed_at_planning_is_not_applied_from_the_saved_plan() {
     assert_eq!(a.code, 1, "{}{}", a.stdout, a.stderr);
     assert!(
         a.stdout
-            .contains("a: 7 done, 0 failed, 0 skipped; converged"),
+            .contains("a: 7 sent, 0 failed, 0 skipped; converged"),
         "{}",
         a.stdout
     );

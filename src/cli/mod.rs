@@ -136,13 +136,18 @@ pub enum LeaseFormat {
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum SimQuirk {
     /// The token service answers 201 instead of 200.
+    #[value(name = "token-201")]
     Token201,
     /// Answers carry unset defaults as null or "None", and undocumented fields.
     NoneValues,
     /// GET of the DHCP settings and pools answers 404 until DHCP is configured.
+    #[value(name = "unconfigured-404")]
     Unconfigured404,
     /// RESTCONF: an empty section answers 404 "uri keypath not found" instead of `{}`.
+    #[value(name = "restconf-empty-404")]
     RestconfEmpty404,
+    /// F5 XC: the replace form carries no `resource_version` (it is not in the public spec).
+    NoResourceVersion,
 }
 
 /// The IOS XE API an emulator serves.
@@ -357,7 +362,7 @@ pub struct SimServe {
     /// Make the Nth write (POST/PUT/DELETE under /api/v1/dhcp) fail with 500.
     #[arg(long)]
     pub fail_write: Option<u64>,
-    /// Carry out the Nth write, then answer it 504 (the answer is lost).
+    /// Carry out the Nth write, then cut the connection without an answer.
     #[arg(long)]
     pub lose_answer: Option<u64>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.

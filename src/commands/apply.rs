@@ -99,11 +99,16 @@ fn report_text(reports: &[DeviceReport]) -> String {
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default();
             let call = crate::plan::call_line(d.method, &d.path, &d.resource);
-            let _ = writeln!(s, "  done    {call}: {}{note}", d.status);
+            let _ = writeln!(s, "  sent    {call}: {}{note}", d.status);
         }
         if let Some(f) = &r.failed {
             let call = crate::plan::call_line(f.method, &f.path, &f.resource);
-            let _ = writeln!(s, "  failed  {call}: {}", f.error);
+            let landed = if f.sent {
+                " (it was sent and may have been carried out: plan again to see the device)"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "  failed  {call}: {}{landed}", f.error);
         }
         for k in &r.skipped {
             let _ = writeln!(s, "  skipped {}", k.call);
@@ -122,12 +127,12 @@ fn state(r: &DeviceReport) -> String {
     }
     if r.interrupted {
         return format!(
-            "interrupted: {} done, {} skipped; nothing more was sent",
+            "interrupted: {} sent, {} skipped; nothing more was sent",
             r.done.len(),
             r.skipped.len()
         );
     }
-    if r.done.is_empty() && r.failed.is_none() && r.error.is_some() {
+    if !r.sent() && r.failed.is_none() && r.error.is_some() {
         let why = r
             .error
             .as_ref()
@@ -144,15 +149,16 @@ fn state(r: &DeviceReport) -> String {
             .map_or_else(|| "not checked".into(), ToString::to_string),
     };
     format!(
-        "{} done, {} failed, {} skipped; {conv}",
+        "{} sent, {} failed, {} skipped; {conv}",
         r.done.len(),
         usize::from(r.failed.is_some()),
         r.skipped.len()
     )
 }
 
-/// 3 when something was written and then failed, was interrupted or did not converge; 4 when
-/// a device was blocked; 1 on other errors (an interrupt before any write too); 0 otherwise.
+/// 3 when something was sent (answered, or possibly carried out without a clear answer) and
+/// then failed, was interrupted or did not converge; 4 when a device was blocked; 1 on other
+/// errors (an interrupt before any write, a first write the device refused); 0 otherwise.
 pub fn exit_code(reports: &[DeviceReport]) -> Exit {
     if reports.iter().any(DeviceReport::partial) {
         Exit::Partial

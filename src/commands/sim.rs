@@ -22,6 +22,7 @@ pub fn run(p: &Printer, args: &SimServe) -> Result<Exit, miette::Report> {
             none_values: args.quirks.contains(&SimQuirk::NoneValues),
             unconfigured_404: args.quirks.contains(&SimQuirk::Unconfigured404),
             restconf_empty_404: args.quirks.contains(&SimQuirk::RestconfEmpty404),
+            no_resource_version: args.quirks.contains(&SimQuirk::NoResourceVersion),
         },
         tls: match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {

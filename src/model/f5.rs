@@ -90,9 +90,26 @@ pub struct F5Desired {
 /// The live DHCP servers of the listed interfaces (`None`: the interface has none).
 pub type F5Live = BTreeMap<String, Option<F5DhcpServer>>;
 
-/// SHA-256 of the canonical DHCP part of the listed interfaces.
-pub fn digest(live: &F5Live) -> String {
+/// What planning an F5 XC site reads of its listed interfaces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct F5Read {
+    /// The DHCP servers.
+    pub live: F5Live,
+    /// Interfaces without a DHCP server that have other addressing today: `dhcp-client` or
+    /// `static-ip` (a DHCP server replaces it: one choice in the API).
+    pub addressing: BTreeMap<String, String>,
+    /// Interfaces read without a `resource_version` (their PUT cannot be guarded): the
+    /// digest of the whole replace form as read.
+    pub unguarded: BTreeMap<String, String>,
+}
+
+/// SHA-256 of the canonical DHCP part of the listed interfaces and of the other addressing
+/// of those without a DHCP server.
+pub fn digest(live: &F5Live, addressing: &BTreeMap<String, String>) -> String {
     use sha2::{Digest, Sha256};
-    let bytes = serde_json::to_vec(live).unwrap_or_default();
+    let mut bytes = serde_json::to_vec(live).unwrap_or_default();
+    if !addressing.is_empty() {
+        bytes.extend(serde_json::to_vec(addressing).unwrap_or_default());
+    }
     hex::encode(Sha256::digest(bytes))
 }

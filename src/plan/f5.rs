@@ -4,7 +4,7 @@
 
 use super::steps::{Lowering, Step};
 use super::{Action, Change, DevicePlan, FieldChange, Gate, Resource, Verdict, safety};
-use crate::model::f5::{Addressing, Dns, F5DhcpServer, F5Live, Gateway, PoolMode, digest};
+use crate::model::f5::{Addressing, Dns, F5DhcpServer, F5Read, Gateway, PoolMode, digest};
 use crate::model::{Platform, Safety};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -93,22 +93,41 @@ fn value<T: serde::Serialize>(v: &T) -> Value {
 pub fn plan(
     device: &str,
     desired: &BTreeMap<String, F5DhcpServer>,
-    live: &F5Live,
+    read: &F5Read,
     safety_settings: Safety,
     force: bool,
     lowering: &dyn Lowering,
 ) -> DevicePlan {
+    let live = &read.live;
     let mut plan = DevicePlan::empty(device, Platform::F5Xc);
     let mut steps = Vec::new();
     let (mut removed, mut total) = (0usize, 0usize);
+    let mut readdressed = Vec::new();
     for (name, want) in desired {
         let have = live.get(name).cloned().flatten();
         let resource = Resource::Interface(name.clone());
-        let action = match &have {
+        let mut action = match &have {
             None => Action::Create,
             Some(h) if h == want => continue,
             Some(_) => Action::Update,
         };
+        let mut fields = have.as_ref().map(|h| fields(h, want)).unwrap_or_default();
+        let mut before = have.as_ref().map(value);
+        let mut after = value(want);
+        if let (None, Some(other)) = (&have, read.addressing.get(name)) {
+            // the interface is there, with other addressing: an update of that choice
+            action = Action::Update;
+            fields.extend(FieldChange::scalar(
+                "addressing",
+                Some(other.clone()),
+                Some("dhcp-server".into()),
+            ));
+            before = Some(serde_json::json!({ "addressing": other }));
+            if let Value::Object(m) = &mut after {
+                m.insert("addressing".into(), Value::from("dhcp-server"));
+            }
+            readdressed.push(format!("{name} ({other})"));
+        }
         if let Some(h) = &have {
             total += h.reservations.len();
             removed += h
@@ -117,12 +136,19 @@ pub fn plan(
                 .filter(|m| want.reservations.get(*m) != h.reservations.get(*m))
                 .count();
         }
+        if read.unguarded.contains_key(name) {
+            plan.notes.push(format!(
+                "interface {name}: unguarded: the API gave no resource_version, so its PUT \
+                 cannot be refused when someone else writes first; apply reads the whole \
+                 object again just before the PUT and stops if anything in it changed"
+            ));
+        }
         plan.changes.push(Change {
             resource,
             action,
-            before: have.as_ref().map(value),
-            after: Some(value(want)),
-            fields: have.as_ref().map(|h| fields(h, want)).unwrap_or_default(),
+            before,
+            after: Some(after),
+            fields,
             reason: None,
             impact: None,
         });
@@ -133,16 +159,37 @@ pub fn plan(
         });
     }
     plan.operations = lowering.lower(&steps);
-    plan.live_digest = Some(digest(live));
+    plan.live_digest = Some(digest(live, &read.addressing));
     plan.interfaces_live = Some(live.clone());
     plan.interfaces_desired = Some(desired.clone());
-    plan.safety = verdict(removed, total, safety_settings, force);
+    plan.interfaces_addressing = read.addressing.clone();
+    plan.unguarded = read.unguarded.clone();
+    plan.safety = verdict(removed, total, &readdressed, safety_settings, force);
     plan
 }
 
 /// A reservation removed or changed counts as a delete for `max-delete-percent`.
-fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
+/// Giving a DHCP server to an interface that is a DHCP client or has a static address
+/// replaces its addressing (`interface-addressing`).
+fn verdict(
+    removed: usize,
+    total: usize,
+    readdressed: &[String],
+    s: Safety,
+    force: bool,
+) -> Verdict {
     let mut gates = Vec::new();
+    if !readdressed.is_empty() {
+        gates.push(Gate {
+            gate: super::GateKind::InterfaceAddressing,
+            message: format!(
+                "gives a DHCP server to {}: that replaces the interface's own addressing \
+                 (one choice in the API), and the site may lose that link",
+                readdressed.join(", ")
+            ),
+            lift: safety::FORCE.into(),
+        });
+    }
     if total > 0 && total >= s.min_existing && safety::over(removed, s.max_delete_percent, total) {
         gates.push(Gate {
             gate: super::GateKind::MaxDeletePercent,
@@ -163,6 +210,7 @@ fn verdict(removed: usize, total: usize, s: Safety, force: bool) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::f5::F5Live;
     use crate::plan::{Method, Operation};
 
     /// One call per interface step, its path the interface's name.
@@ -192,7 +240,11 @@ mod tests {
         s: Safety,
         force: bool,
     ) -> DevicePlan {
-        super::plan(d, want, live, s, force, &Names)
+        let read = F5Read {
+            live: live.clone(),
+            ..F5Read::default()
+        };
+        super::plan(d, want, &read, s, force, &Names)
     }
 
     fn server(res: &[(&str, &str)]) -> F5DhcpServer {
@@ -258,5 +310,40 @@ mod tests {
         let mut lenient = safety();
         lenient.max_delete_percent = 50;
         assert!(!plan("s", &one_less, &live, lenient, false).safety.blocked);
+    }
+
+    #[test]
+    fn a_dhcp_client_given_a_server_shows_the_addressing_change_behind_a_gate() {
+        let want: BTreeMap<_, _> = [("eth1".to_string(), server(&[]))].into();
+        let read = F5Read {
+            live: [("eth1".to_string(), None)].into(),
+            addressing: [("eth1".to_string(), "dhcp-client".to_string())].into(),
+            unguarded: [("eth1".to_string(), "abc".to_string())].into(),
+        };
+        let p = super::plan("s", &want, &read, safety(), false, &Names);
+        let f = &p.changes[0].fields;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].field, "addressing");
+        assert_eq!(f[0].before, Some(Value::from("dhcp-client")));
+        assert_eq!(f[0].after, Some(Value::from("dhcp-server")));
+        assert!(p.safety.blocked);
+        assert_eq!(
+            p.safety.gates[0].gate,
+            super::super::GateKind::InterfaceAddressing
+        );
+        assert!(p.notes[0].contains("unguarded"), "{:?}", p.notes);
+        assert_eq!(p.unguarded, read.unguarded);
+        let forced = super::plan("s", &want, &read, safety(), true, &Names);
+        assert!(!forced.safety.blocked && forced.safety.forced);
+        let plain = F5Read {
+            live: read.live.clone(),
+            ..F5Read::default()
+        };
+        let p2 = super::plan("s", &want, &plain, safety(), false, &Names);
+        assert!(!p2.safety.blocked && p2.changes[0].fields.is_empty());
+        assert_ne!(
+            p.live_digest, p2.live_digest,
+            "the addressing is in the digest"
+        );
     }
 }

@@ -365,6 +365,13 @@ pub struct DevicePlan {
     #[schemars(with = "Option<Value>")]
     pub interfaces_desired:
         Option<std::collections::BTreeMap<String, crate::model::f5::F5DhcpServer>>,
+    /// F5 XC: listed interfaces that are a DHCP client or have a static address today.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub interfaces_addressing: std::collections::BTreeMap<String, String>,
+    /// F5 XC: interfaces read without `resource_version` (unguarded PUT) -> digest of the
+    /// replace form read, which apply compares with its read just before the PUT.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unguarded: std::collections::BTreeMap<String, String>,
 }
 
 impl DevicePlan {
@@ -398,6 +405,8 @@ impl DevicePlan {
             desired: None,
             interfaces_live: None,
             interfaces_desired: None,
+            interfaces_addressing: Default::default(),
+            unguarded: Default::default(),
         }
     }
 
@@ -483,6 +492,8 @@ pub fn plan_ios_xe(
         desired: Some(desired.clone()),
         interfaces_live: None,
         interfaces_desired: None,
+        interfaces_addressing: Default::default(),
+        unguarded: Default::default(),
     }
 }
 

@@ -24,6 +24,10 @@ pub struct OpFailed {
     pub status: Option<u16>,
     pub kind: ErrorKind,
     pub error: String,
+    /// The call left dhcpform and the device may have carried it out (no answer, a 5xx):
+    /// the device may have changed although the call failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sent: bool,
 }
 
 /// Why nothing was written to a device, and what it says.
@@ -78,9 +82,14 @@ impl DeviceReport {
             ..Default::default()
         }
     }
-    /// Something was written and then the device failed or did not converge.
+    /// Whether any write was sent that the device may have carried out.
+    pub fn sent(&self) -> bool {
+        !self.done.is_empty() || self.failed.as_ref().is_some_and(|f| f.sent)
+    }
+
+    /// Something was sent and then the device failed or did not converge.
     pub fn partial(&self) -> bool {
-        !self.done.is_empty()
+        self.sent()
             && (self.failed.is_some()
                 || self.converged == Some(false)
                 || self.error.is_some()

@@ -21,6 +21,7 @@ pub fn failed(op: &Operation, e: &DeviceError) -> OpFailed {
         status: e.status(),
         kind: e.write_kind(),
         error: e.to_string(),
+        sent: e.may_have_landed(),
     }
 }
 
@@ -35,6 +36,7 @@ pub fn settings_moved(op: &Operation) -> OpFailed {
         error: "the device's global DHCP settings changed since planning; not overwriting them \
                 (plan again)"
             .into(),
+        sent: false,
     }
 }
 

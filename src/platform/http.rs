@@ -131,6 +131,21 @@ impl DeviceError {
         }
     }
 
+    /// Whether a write that met this error may have been carried out: it left dhcpform and
+    /// no clear refusal came back (no answer, a broken answer, a 5xx, or a 2xx that could not
+    /// be read). A 4xx, a redirect, a refused connection or a TLS failure changed nothing.
+    pub fn may_have_landed(&self) -> bool {
+        match self {
+            DeviceError::Status { status, .. } => *status >= 500,
+            DeviceError::Timeout { .. } | DeviceError::BadAnswer { .. } => true,
+            DeviceError::Connect { detail, .. } => {
+                let d = detail.to_ascii_lowercase();
+                !(d.contains("refused") || d.contains("dns error") || d.contains("lookup"))
+            }
+            _ => false,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             DeviceError::Status { status, .. } => Some(*status),

@@ -32,8 +32,12 @@ pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
             }
         }
         Resource::Interface(name) => {
+            out.push_str(&format!("{}:\n", yaml_str(name)));
+            // how the interface gets its own address, when a plan changes that
+            if let Some(a) = v.get("addressing").and_then(Value::as_str) {
+                out.push_str(&format!("  addressing: {a}\n"));
+            }
             if let Ok(s) = serde_json::from_value::<crate::model::f5::F5DhcpServer>(v.clone()) {
-                out.push_str(&format!("{}:\n", yaml_str(name)));
                 render_f5_server(&mut out, &s, "  ");
             }
         }

@@ -80,16 +80,19 @@ fn is_zero(v: &Value) -> bool {
     }
 }
 
-/// The replace form of an object.
-pub fn replace_form(s: &Stored) -> Value {
+/// The replace form of an object, with its `resource_version` unless `unversioned`.
+pub fn replace_form(s: &Stored, unversioned: bool) -> Value {
     let o = emit(&s.object);
-    json!({
+    let mut v = json!({
         "replace_form": {
             "metadata": o.get("metadata").cloned().unwrap_or(json!({})),
             "spec": o.get("spec").cloned().unwrap_or(json!({})),
         },
-        "resource_version": s.version.to_string(),
-    })
+    });
+    if !unversioned {
+        v["resource_version"] = json!(s.version.to_string());
+    }
+    v
 }
 
 /// The READ form of an object.
@@ -104,21 +107,33 @@ pub fn read_form(name: &str, s: &Stored) -> Value {
 
 /// A GET's answer: the replace form for `response_format=2` (or its enum name), else the
 /// READ form.
-pub fn answer(s: &Stored, name: &str, query: Option<&str>) -> Value {
+pub fn answer(s: &Stored, name: &str, query: Option<&str>, unversioned: bool) -> Value {
     let format = query
         .unwrap_or("")
         .split('&')
         .find_map(|kv| kv.strip_prefix("response_format="))
         .unwrap_or("");
     match format {
-        "2" | "GET_RSP_FORMAT_FOR_REPLACE" => replace_form(s),
+        "2" | "GET_RSP_FORMAT_FOR_REPLACE" => replace_form(s, unversioned),
         _ => read_form(name, s),
     }
 }
 
 /// Someone else's edit of the DHCP server (fault `edit_after_read`): a reservation added and
-/// the version moved on.
-pub fn edit_elsewhere(s: &mut Stored) {
+/// the version moved on; with `other`, the interface's MTU changes instead.
+pub fn edit_elsewhere(s: &mut Stored, other: bool) {
+    if other {
+        if let Some(e) = s
+            .object
+            .pointer_mut("/spec/ethernet_interface")
+            .and_then(Value::as_object_mut)
+        {
+            let mtu = e.get("mtu").and_then(Value::as_u64).unwrap_or(1500);
+            e.insert("mtu".into(), json!(mtu - 8));
+            s.version += 1;
+        }
+        return;
+    }
     if let Some(d) = s
         .object
         .pointer_mut("/spec/ethernet_interface/dhcp_server")

@@ -32,17 +32,25 @@ pub(super) fn fault_response(fault: Fault, retry_after: u64) -> Response {
             504,
             "gateway timeout (injected fault: not processed)",
         ),
-        Fault::Reset => {
-            // a body that fails at once: the server cuts the connection mid-answer
-            let broken = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
-            });
-            let mut r = Response::new(axum::body::Body::from_stream(broken));
-            *r.status_mut() = StatusCode::OK;
-            r
-        }
+        Fault::Reset => lost_answer(),
     }
 }
+
+/// No answer: a body that fails at once, so the server cuts the connection before the
+/// client has a whole answer (`reset-rate`, and `lose-answer` after carrying the write out).
+pub(super) fn lost_answer() -> Response {
+    let broken = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
+    });
+    let mut r = Response::new(axum::body::Body::from_stream(broken));
+    *r.status_mut() = StatusCode::OK;
+    r.extensions_mut().insert(Cut);
+    r
+}
+
+/// Marks an answer that is cut off (journaled with status 0: the client got none).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cut;
 
 /// Rolls the fault dice for one request.
 pub(super) fn roll_fault(rng: &mut fastrand::Rng, f: &Faults) -> Option<Fault> {

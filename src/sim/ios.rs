@@ -100,11 +100,8 @@ impl Inner {
         if is_write && response.status().is_success() {
             self.persist(device);
             if self.opts.faults.lose_answer == Some(self.writes) {
-                return error(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    504,
-                    "gateway timeout (injected fault: the write was carried out)",
-                );
+                // the write was carried out; the connection drops without an answer
+                return super::faults::lost_answer();
             }
         }
         response
@@ -190,11 +187,13 @@ impl Inner {
         let race = *req.method == Method::PUT
             && name.is_some()
             && std::mem::take(&mut self.opts.faults.race_put);
-        let mut edit = false;
+        let (mut edit, mut edit_other) = (false, false);
         if *req.method == Method::GET && name.is_some() {
             self.iface_reads += 1;
             edit = self.opts.faults.edit_after_read == Some(self.iface_reads);
+            edit_other = self.opts.faults.edit_other_after_read == Some(self.iface_reads);
         }
+        let unversioned = self.opts.quirks.no_resource_version;
         let dev = match self.device(req.device) {
             Ok(d) => d,
             Err(r) => return r,
@@ -222,9 +221,9 @@ impl Inner {
         };
         match *req.method {
             Method::GET => {
-                let answer = super::f5::answer(stored, name, req.query);
-                if edit {
-                    super::f5::edit_elsewhere(stored);
+                let answer = super::f5::answer(stored, name, req.query, unversioned);
+                if edit || edit_other {
+                    super::f5::edit_elsewhere(stored, edit_other);
                     self.persist(req.device);
                 }
                 ok_json(answer)
@@ -236,11 +235,8 @@ impl Inner {
                 self.persist(req.device);
                 self.writes += 1;
                 if self.opts.faults.lose_answer == Some(self.writes) {
-                    return grpc(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        4,
-                        "gateway timeout (injected fault: the write was carried out)",
-                    );
+                    // the write was carried out; the connection drops without an answer
+                    return super::faults::lost_answer();
                 }
                 ok_json(json!({}))
             }

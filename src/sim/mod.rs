@@ -367,7 +367,7 @@ impl Sim {
         };
         let token_answer =
             rest.get(1..4) == Some(&["v1", "auth", "token-services"][..]) && method == Method::POST;
-        let status = if fault == Some(Fault::Reset) {
+        let status = if response.extensions().get::<faults::Cut>().is_some() {
             0
         } else {
             response.status().as_u16()

@@ -52,7 +52,8 @@ pub struct Faults {
     /// The Nth write (POST/PUT/DELETE under /api/v1/dhcp, counted from 1 over the server's
     /// life) fails with 500 and changes nothing.
     pub fail_write: Option<u64>,
-    /// The Nth write is carried out, then answered 504 as if the answer was lost on the way.
+    /// The Nth write is carried out, then its connection is cut without an answer (journal
+    /// status 0).
     pub lose_answer: Option<u64>,
     /// Share of requests answered 500 before any processing.
     pub error_rate: f64,
@@ -75,6 +76,9 @@ pub struct Faults {
     /// After the Nth GET of an F5 XC `network_interface` (counted from 1), its DHCP server
     /// gains a reservation, as an edit made by someone else between two reads would.
     pub edit_after_read: Option<u64>,
+    /// After the Nth GET of an F5 XC `network_interface`, a field outside its DHCP server
+    /// (`spec.ethernet_interface.mtu`) changes, as someone else's edit would.
+    pub edit_other_after_read: Option<u64>,
 }
 
 /// What the fault dice decided for one request, before any processing.
@@ -107,6 +111,9 @@ pub struct Quirks {
     /// RESTCONF: an empty section (DHCP settings, bindings) answers 404 "uri keypath not
     /// found" instead of an empty object.
     pub restconf_empty_404: bool,
+    /// F5 XC: the replace form carries no `resource_version` (the field is in F5's Go types
+    /// but not in the public spec); a PUT without one is last writer wins.
+    pub no_resource_version: bool,
 }
 
 #[derive(Debug, Clone)]

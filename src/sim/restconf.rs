@@ -101,12 +101,8 @@ impl Inner {
         if is_write && response.status().is_success() {
             self.persist(req.device);
             if self.opts.faults.lose_answer == Some(self.writes) {
-                return rc_error(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "operation-failed",
-                    "",
-                    "gateway timeout (injected fault: the write was carried out)",
-                );
+                // the write was carried out; the connection drops without an answer
+                return super::faults::lost_answer();
             }
         }
         response

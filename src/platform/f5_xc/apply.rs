@@ -5,7 +5,7 @@ use super::F5Xc;
 use crate::model::f5::F5DhcpServer;
 use crate::plan::outcome::{BlockedBy, ErrorKind, Failure, SkipReason};
 use crate::plan::report::{Blocked, DeviceReport, OpDone, OpFailed};
-use crate::plan::{DevicePlan, Operation, Resource};
+use crate::plan::{DevicePlan, Resource};
 use crate::platform::exec::{Stop, skipped};
 use std::collections::BTreeMap;
 
@@ -42,12 +42,12 @@ pub async fn execute_f5(
             .expect_server
             .clone()
             .and_then(|v| serde_json::from_value(v).ok());
-        if form.dhcp != planned {
+        if let Some(what) = moved(plan, name, &form, planned.as_ref()) {
             report.blocked = Some(Blocked {
                 by: BlockedBy::StalePlan,
                 message: format!(
-                    "stale: the DHCP server of interface {name} changed since planning; \
-                     nothing written; plan again"
+                    "stale: {what} of interface {name} changed since planning; nothing \
+                     written; plan again"
                 ),
             });
             return report;
@@ -60,7 +60,7 @@ pub async fn execute_f5(
             report.skipped = skipped(&plan.operations[i..], SkipReason::Interrupted);
             break;
         }
-        let result = put_one(client, name, op, form, desired.get(name.as_str())).await;
+        let result = put_one(client, name, form, desired.get(name.as_str())).await;
         match result {
             Ok((status, note)) => report.done.push(OpDone {
                 method: op.method,
@@ -69,7 +69,7 @@ pub async fn execute_f5(
                 status,
                 note,
             }),
-            Err((kind, error)) => {
+            Err((kind, error, sent)) => {
                 report.failed = Some(OpFailed {
                     method: op.method,
                     path: op.path.clone(),
@@ -77,6 +77,7 @@ pub async fn execute_f5(
                     status: None,
                     kind,
                     error,
+                    sent,
                 });
                 report.skipped = skipped(&plan.operations[i + 1..], SkipReason::AfterFailure);
                 break;
@@ -90,22 +91,55 @@ pub async fn execute_f5(
     report
 }
 
-/// One interface's PUT: the fresh form with only `dhcp_server` swapped, at the version read; a
-/// write whose outcome is unknown is read back. The status and a note, or the failure.
+/// What of an interface read just before its PUT is no longer what was planned: its DHCP
+/// server, its other addressing, or (read without `resource_version`, so the PUT cannot be
+/// guarded) anything in the whole object.
+fn moved(
+    plan: &DevicePlan,
+    name: &str,
+    form: &super::client::InterfaceForm,
+    planned: Option<&F5DhcpServer>,
+) -> Option<&'static str> {
+    if form.dhcp.as_ref() != planned {
+        return Some("the DHCP server");
+    }
+    if form.addressing != plan.interfaces_addressing.get(name).map(String::as_str) {
+        return Some("the addressing");
+    }
+    let unguarded = form.resource_version.is_empty()
+        && plan.unguarded.get(name) != Some(&super::config::form_digest(&form.form));
+    unguarded.then_some("the object (read without resource_version, so compared whole)")
+}
+
+/// One interface's PUT: the fresh form with only the modelled members of its `dhcp_server`
+/// changed, at the version read; a write whose outcome is unknown is read back. The status
+/// and a note, or the failure.
 async fn put_one(
     client: &F5Xc,
     name: &str,
-    op: &Operation,
     form: &super::client::InterfaceForm,
     want: Option<&F5DhcpServer>,
-) -> Result<(u16, Option<String>), (ErrorKind, String)> {
-    let body = op.body.clone().unwrap_or(serde_json::Value::Null);
-    match super::config::with_dhcp(&form.form, &body) {
+) -> Result<(u16, Option<String>), (ErrorKind, String, bool)> {
+    let Some(want_server) = want else {
+        return Err((
+            ErrorKind::Setup,
+            format!("interface {name}: no desired DHCP server for this call"),
+            false,
+        ));
+    };
+    let live = super::config::ethernet(&form.form).and_then(|e| e.get("dhcp_server"));
+    let unguarded = form.resource_version.is_empty().then(|| {
+        "unguarded: sent without resource_version (the API gave none); the object was \
+         unchanged when read just before"
+            .to_string()
+    });
+    let body = super::config::merge(live, want_server);
+    match body.and_then(|b| super::config::with_dhcp(&form.form, &b)) {
         Ok(object) => match client
             .put_interface(name, &object, &form.resource_version)
             .await
         {
-            Ok(status) => Ok((status, None)),
+            Ok(status) => Ok((status, unguarded)),
             // no answer, a 5xx, or a 409 that may be a retry meeting its own write: the
             // interface read back decides
             Err(e) if landed(client, name, want, &e).await => Ok((
@@ -125,9 +159,9 @@ async fn put_one(
             } else {
                 e.to_string()
             };
-            (e.write_kind(), text)
+            (e.write_kind(), text, e.may_have_landed())
         }),
-        Err(e) => Err((ErrorKind::Setup, format!("interface {name}: {e}"))),
+        Err(e) => Err((ErrorKind::Setup, format!("interface {name}: {e}"), false)),
     }
 }
 

@@ -24,6 +24,8 @@ pub struct InterfaceForm {
     pub dhcp: Option<crate::model::f5::F5DhcpServer>,
     /// Whether it is an ethernet interface (only those hold a DHCP server).
     pub ethernet: bool,
+    /// Without a DHCP server: `dhcp-client` or `static-ip` when one of those is set.
+    pub addressing: Option<&'static str>,
 }
 
 impl F5Xc {
@@ -143,6 +145,9 @@ impl F5Xc {
         Ok(InterfaceForm {
             form: form.clone(),
             resource_version,
+            addressing: eth
+                .filter(|_| dhcp.is_none())
+                .and_then(super::config::other_addressing),
             dhcp,
             ethernet: eth.is_some(),
         })

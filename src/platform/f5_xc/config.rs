@@ -15,6 +15,94 @@ const EXCLUDE: &str = "EXCLUDE_IP_ADDRESSES_FROM_DHCP_POOLS";
 /// The members of the interface's address one-of besides `dhcp_server`.
 const OTHER_ADDRESSING: [&str; 2] = ["dhcp_client", "static_ip"];
 
+/// The one-of groups of a DHCP network, with their members: an unknown member beside them
+/// may be a choice dhcpform does not know.
+const NETWORK_CHOICES: [(&str, &[&str]); 2] = [
+    ("gateway", &["first_address", "last_address", "dgw_address"]),
+    ("dns", &["same_as_dgw", "dns_address"]),
+];
+/// Every member of a DHCP network dhcpform models.
+const NETWORK_KNOWN: [&str; 8] = [
+    "network_prefix",
+    "pools",
+    "pool_settings",
+    "first_address",
+    "last_address",
+    "dgw_address",
+    "same_as_dgw",
+    "dns_address",
+];
+/// The interface addressing one-of of `dhcp_server`.
+const ADDRESSING_CHOICE: [&str; 3] = [
+    "automatic_from_start",
+    "automatic_from_end",
+    "interface_ip_map",
+];
+/// Every member of `dhcp_server` dhcpform models.
+const SERVER_KNOWN: [&str; 5] = [
+    "dhcp_networks",
+    "automatic_from_start",
+    "automatic_from_end",
+    "interface_ip_map",
+    "fixed_ip_map",
+];
+
+/// How an ethernet interface gets its own address today, when it is not a DHCP server:
+/// `dhcp-client` or `static-ip` (`None`: neither is set).
+pub fn other_addressing(eth: &Value) -> Option<&'static str> {
+    OTHER_ADDRESSING
+        .into_iter()
+        .find(|k| eth.get(*k).is_some_and(|v| !v.is_null()))
+        .map(|k| {
+            if k == "dhcp_client" {
+                "dhcp-client"
+            } else {
+                "static-ip"
+            }
+        })
+}
+
+/// Refuses an object in which a one-of group has none of the members dhcpform knows but
+/// members it does not: one of those may be a choice it would silently read as the default.
+fn unknown_choices(
+    v: &Value,
+    known: &[&str],
+    groups: &[(&str, &[&str])],
+    what: &str,
+) -> Result<(), String> {
+    let Some(m) = v.as_object() else {
+        return Ok(());
+    };
+    let unknown: Vec<&str> = m
+        .iter()
+        .filter(|(k, v)| !v.is_null() && !known.contains(&k.as_str()))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    for (group, members) in groups {
+        if !members
+            .iter()
+            .any(|k| m.get(*k).is_some_and(|v| !v.is_null()))
+        {
+            return Err(format!(
+                "{what} holds `{}`, which dhcpform does not know, and none of the {group}                  choices it knows ({}): it may be a {group} choice dhcpform would read as the                  default, so this interface cannot be managed; remove that member or leave the                  interface out of the file",
+                unknown.join("`, `"),
+                members.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The canonical JSON text of a replace form (for comparing two reads of an object that has
+/// no `resource_version`).
+pub fn form_digest(form: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(form.to_string().as_bytes()))
+}
+
 /// A field at its zero value (absent, `null`, `""`, `0`, `false`, `[]`) reads as absent.
 fn get<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
     match v.get(k)? {
@@ -57,6 +145,13 @@ pub fn parse(v: Option<&Value>) -> Result<Option<F5DhcpServer>, String> {
             nets.len()
         ));
     };
+    unknown_choices(
+        v,
+        &SERVER_KNOWN,
+        &[("interface addressing", &ADDRESSING_CHOICE)],
+        "dhcp_server",
+    )?;
+    unknown_choices(net, &NETWORK_KNOWN, &NETWORK_CHOICES, "dhcp_networks[0]")?;
     let prefix = get(net, "network_prefix").ok_or("a DHCP network without network_prefix")?;
     let network: ipnet::Ipv4Net = prefix
         .as_str()
@@ -115,16 +210,6 @@ pub fn parse(v: Option<&Value>) -> Result<Option<F5DhcpServer>, String> {
         None if v.get("automatic_from_end").is_some_and(|v| !v.is_null()) => Addressing::FromEnd,
         None => Addressing::FromStart,
     };
-    let mut reservations = BTreeMap::new();
-    if let Some(m) = get(v, "fixed_ip_map") {
-        let map = m.as_object().ok_or("fixed_ip_map: expected an object")?;
-        for (mac, a) in map {
-            let mac: Mac = mac
-                .parse()
-                .map_err(|e: crate::model::ValueError| format!("fixed_ip_map: {}", e.0))?;
-            reservations.insert(mac, ip(a, "fixed_ip_map")?);
-        }
-    }
     Ok(Some(F5DhcpServer {
         network,
         pools,
@@ -132,8 +217,23 @@ pub fn parse(v: Option<&Value>) -> Result<Option<F5DhcpServer>, String> {
         dns,
         pool_mode,
         interface_addressing,
-        reservations,
+        reservations: reservations(v)?,
     }))
+}
+
+/// `fixed_ip_map`: MAC (any spelling) -> address.
+fn reservations(v: &Value) -> Result<BTreeMap<Mac, Ipv4Addr>, String> {
+    let mut out = BTreeMap::new();
+    if let Some(m) = get(v, "fixed_ip_map") {
+        let map = m.as_object().ok_or("fixed_ip_map: expected an object")?;
+        for (mac, a) in map {
+            let mac: Mac = mac
+                .parse()
+                .map_err(|e: crate::model::ValueError| format!("fixed_ip_map: {}", e.0))?;
+            out.insert(mac, ip(a, "fixed_ip_map")?);
+        }
+    }
+    Ok(out)
 }
 
 /// The `dhcp_server` value a PUT takes: every choice explicit, empty choices as `{}`.
@@ -184,6 +284,70 @@ pub fn render(s: &F5DhcpServer) -> Value {
         out.insert("fixed_ip_map".into(), Value::Object(m));
     }
     Value::Object(out)
+}
+
+/// The `dhcp_server` a PUT sends: the live one as read (`None`: the interface has none yet),
+/// with only the members dhcpform models changed, and only where they differ from `want`;
+/// every other member, known or unknown, stays exactly as read.
+pub fn merge(live: Option<&Value>, want: &F5DhcpServer) -> Result<Value, String> {
+    let live = live.filter(|v| !v.is_null());
+    let have = parse(live)?;
+    let Some((Value::Object(mut out), have)) = live.cloned().zip(have) else {
+        return Ok(render(want));
+    };
+    let rendered = render(want);
+    let new_net = rendered
+        .pointer("/dhcp_networks/0")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut net = out
+        .get("dhcp_networks")
+        .and_then(|n| n.get(0))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let take = |m: &mut Map<String, Value>, from: &Map<String, Value>, keys: &[&str]| {
+        for k in keys {
+            m.remove(*k);
+            if let Some(v) = from.get(*k) {
+                m.insert((*k).into(), v.clone());
+            }
+        }
+    };
+    if have.network != want.network {
+        take(&mut net, &new_net, &["network_prefix"]);
+    }
+    if have.pools != want.pools {
+        take(&mut net, &new_net, &["pools"]);
+    }
+    if have.gateway != want.gateway {
+        take(&mut net, &new_net, NETWORK_CHOICES[0].1);
+    }
+    if have.dns != want.dns {
+        take(&mut net, &new_net, NETWORK_CHOICES[1].1);
+    }
+    if have.pool_mode != want.pool_mode {
+        take(&mut net, &new_net, &["pool_settings"]);
+    }
+    let server = rendered.as_object().cloned().unwrap_or_default();
+    if have.interface_addressing != want.interface_addressing {
+        take(&mut out, &server, &ADDRESSING_CHOICE);
+    }
+    if have.reservations != want.reservations {
+        take(&mut out, &server, &["fixed_ip_map"]);
+    }
+    let mut nets = out
+        .get("dhcp_networks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    match nets.first_mut() {
+        Some(first) => *first = Value::Object(net),
+        None => nets.push(Value::Object(net)),
+    }
+    out.insert("dhcp_networks".into(), Value::Array(nets));
+    Ok(Value::Object(out))
 }
 
 /// A replace form with its `dhcp_server` swapped for `dhcp` and every other field kept as
@@ -274,6 +438,74 @@ mod tests {
         assert!(out["spec"]["ethernet_interface"].get("static_ip").is_none());
         assert_eq!(out["spec"]["ethernet_interface"]["dhcp_server"], dhcp);
         assert!(with_dhcp(&json!({"spec": {}}), &dhcp).is_err());
+    }
+
+    #[test]
+    fn merging_changes_only_what_differs_and_keeps_every_other_member() {
+        let live = json!({ "dhcp_networks": [ { "network_prefix": "192.168.40.0/24",
+            "pool_settings": 0, "future_net": {"x": 1},
+            "pools": [ {"start_ip": "192.168.40.10", "end_ip": "192.168.40.99"} ],
+            "first_address": {}, "same_as_dgw": {} } ],
+            "automatic_from_start": {}, "lease_time": 3600,
+            "fixed_ip_map": {"3C-EC-EF-45-3B-30": "192.168.40.100"} });
+        let mut want = sample();
+        want.gateway = Gateway::Address("192.168.40.254".parse().unwrap());
+        let out = merge(Some(&live), &want).unwrap();
+        assert_eq!(out["lease_time"], 3600, "unknown server member kept");
+        let net = &out["dhcp_networks"][0];
+        assert_eq!(
+            net["future_net"],
+            json!({"x": 1}),
+            "unknown network member kept"
+        );
+        assert_eq!(
+            net["pool_settings"], 0,
+            "an unchanged member keeps its spelling"
+        );
+        assert_eq!(
+            out["fixed_ip_map"],
+            json!({"3C-EC-EF-45-3B-30": "192.168.40.100"})
+        );
+        assert_eq!(net["dgw_address"], "192.168.40.254");
+        assert!(net.get("first_address").is_none(), "one member per one-of");
+        assert_eq!(parse(Some(&out)).unwrap(), Some(want.clone()));
+        assert_eq!(merge(None, &want).unwrap(), render(&want));
+        assert_eq!(
+            merge(Some(&live), &sample()).unwrap(),
+            live,
+            "nothing to change"
+        );
+    }
+
+    #[test]
+    fn an_unknown_member_where_a_choice_is_missing_is_refused_by_name() {
+        let v = json!({ "dhcp_networks": [ { "network_prefix": "10.0.0.0/24",
+            "gateway_from_pool": {} } ], "automatic_from_start": {} });
+        let e = parse(Some(&v)).unwrap_err();
+        assert!(
+            e.contains("gateway_from_pool") && e.contains("gateway"),
+            "{e}"
+        );
+        let v = json!({ "dhcp_networks": [ { "network_prefix": "10.0.0.0/24" } ],
+            "automatic_from_middle": {} });
+        let e = parse(Some(&v)).unwrap_err();
+        assert!(e.contains("automatic_from_middle"), "{e}");
+        let known = json!({ "dhcp_networks": [ { "network_prefix": "10.0.0.0/24",
+            "first_address": {}, "same_as_dgw": {}, "extra": 1 } ],
+            "automatic_from_end": {}, "other": true });
+        assert!(
+            parse(Some(&known)).is_ok(),
+            "unknown members beside known choices"
+        );
+        assert_eq!(
+            other_addressing(&json!({"dhcp_client": {}, "mtu": 1})),
+            Some("dhcp-client")
+        );
+        assert_eq!(
+            other_addressing(&json!({"static_ip": {"x": 1}})),
+            Some("static-ip")
+        );
+        assert_eq!(other_addressing(&json!({"dhcp_server": {}})), None);
     }
 
     fn arb_server() -> impl Strategy<Value = F5DhcpServer> {

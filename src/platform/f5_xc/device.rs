@@ -2,7 +2,7 @@
 //! import) and its leases (read-only).
 
 use super::F5Xc;
-use crate::model::f5::{F5Desired, F5DhcpServer, F5Live};
+use crate::model::f5::{F5Desired, F5DhcpServer, F5Read};
 use crate::model::leases::{BindingKind, LeaseRow, LeaseSet, Usage};
 use crate::model::time::{epoch, rfc3339_epoch};
 use crate::model::{Platform, Safety};
@@ -24,18 +24,28 @@ pub struct F5XcDevice {
 }
 
 impl F5XcDevice {
-    /// Reads the listed interfaces' DHCP servers, all at once (one GET each).
+    /// Reads the listed interfaces (one GET each, all at once): their DHCP servers, the
+    /// other addressing of those without one, and which have no `resource_version`.
     async fn read_interfaces(
         &self,
         names: impl Iterator<Item = &String>,
-    ) -> Result<F5Live, DeviceError> {
+    ) -> Result<F5Read, DeviceError> {
         let reads = names.map(|name| async move {
             let form = self.client.interface(name).await?;
-            Ok::<_, DeviceError>((name.clone(), form.dhcp))
+            Ok::<_, DeviceError>((name.clone(), form))
         });
-        futures::future::try_join_all(reads)
-            .await
-            .map(|all| all.into_iter().collect())
+        let mut read = F5Read::default();
+        for (name, form) in futures::future::try_join_all(reads).await? {
+            if let Some(a) = form.addressing {
+                read.addressing.insert(name.clone(), a.into());
+            }
+            if form.resource_version.is_empty() {
+                read.unguarded
+                    .insert(name.clone(), super::config::form_digest(&form.form));
+            }
+            read.live.insert(name, form.dhcp);
+        }
+        Ok(read)
     }
 
     async fn plan_inner(
