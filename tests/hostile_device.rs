@@ -104,6 +104,11 @@ async fn device(State(seen): State<Seen>, req: Request) -> Response {
         format!("/s/{sc}/api/v1/auth/token-services/t1")
     };
     match (method.as_str(), rest) {
+        ("POST", "/api/v1/auth/token-services") if sc == "no-link" => text(
+            200,
+            "application/json",
+            r#"{"kind": "object#auth-token", "token-id": "t1"}"#,
+        ),
         ("POST", "/api/v1/auth/token-services") => text(
             200,
             "application/json",
@@ -265,6 +270,20 @@ fn a_token_link_to_another_origin_is_not_followed() {
         h.seen.elsewhere.lock().unwrap().is_empty(),
         "the token went elsewhere: {:?}",
         h.seen.elsewhere
+    );
+    drop(h.rt);
+}
+
+#[test]
+fn without_a_token_link_nothing_is_deleted() {
+    // a DELETE of the token collection could end other sessions of the same account
+    let h = start();
+    let r = common::run(&["plan"], repo(&h, &["no-link"]).path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        h.seen.writes.lock().unwrap().is_empty(),
+        "{:?}",
+        h.seen.writes
     );
     drop(h.rt);
 }

@@ -73,9 +73,18 @@ impl IosXe {
         })
     }
 
-    async fn token(&self, renew: bool) -> Result<Secret, DeviceError> {
+    /// The token to send. `rejected` is a token the device answered 401 to: it is replaced
+    /// by a new login only while it is still the current one; when a concurrent call has
+    /// already renewed it, that newer token is used (one login per expiry, no token left
+    /// behind unreleased).
+    async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, DeviceError> {
         let mut guard = self.token.lock().await;
-        if renew || guard.is_none() {
+        let stale = match (guard.as_ref(), rejected) {
+            (None, _) => true,
+            (Some(t), Some(r)) => t.id.expose() == r.expose(),
+            (Some(_), None) => false,
+        };
+        if stale {
             *guard = Some(self.login().await?);
         }
         guard
@@ -86,7 +95,7 @@ impl IosXe {
 
     /// Authenticates now (the first of a plan's three requests).
     pub async fn authenticate(&self) -> Result<(), DeviceError> {
-        self.token(false).await.map(|_| ())
+        self.token(None).await.map(|_| ())
     }
 
     /// One authenticated call; on 401 re-authenticates once and tries again.
@@ -102,9 +111,9 @@ impl IosXe {
         } else {
             Idempotency::Idempotent
         };
-        let mut renewed = false;
+        let mut rejected: Option<Secret> = None;
         loop {
-            let token = self.token(renewed).await?;
+            let token = self.token(rejected.as_ref()).await?;
             let res = self
                 .http
                 .send(
@@ -117,7 +126,7 @@ impl IosXe {
                 )
                 .await;
             match res {
-                Err(e) if e.status() == Some(401) && !renewed => renewed = true,
+                Err(e) if e.status() == Some(401) && rejected.is_none() => rejected = Some(token),
                 other => return other,
             }
         }
@@ -304,19 +313,17 @@ impl IosXe {
             .map(|_| ())
     }
 
-    /// Deletes the token (its `link`). Failures are ignored: the token expires anyway. A link
-    /// to another origin than the device's is not followed (the token would go elsewhere).
+    /// Deletes the token at its `link`. Failures are ignored: the token expires anyway. A
+    /// link to another origin than the device's is not followed (the token would go
+    /// elsewhere); without a link nothing is sent (a DELETE of the token collection may end
+    /// other sessions of the same account).
     pub async fn logout(&self) {
         let token = self.token.lock().await.take();
         let Some(t) = token else {
             return;
         };
-        let url = match &t.link {
-            None => self.url("/api/v1/auth/token-services"),
-            Some(link) => match same_origin(&self.base, link) {
-                Some(url) => url,
-                None => return,
-            },
+        let Some(url) = t.link.as_deref().and_then(|l| same_origin(&self.base, l)) else {
+            return;
         };
         let _ = self
             .http
