@@ -433,3 +433,32 @@ fn a_broken_profile_fails_only_the_devices_using_it() {
     // validate still fails the repository
     assert_eq!(run(&["validate"], repo.path()).code, 1);
 }
+
+#[test]
+fn one_device_down_does_not_hide_the_drift_of_the_others() {
+    // `a` drifted, `b` clean, `down` unreachable: the report is written, names the drifted and
+    // the unchecked devices apart, and the exit code says a device could not be checked
+    let sim = TestSim::fleet(2);
+    sim.seed("a", common::scenario_seed());
+    sim.seed("b", common::scenario_seed());
+    let (ua, ub) = (sim.url("a"), sim.url("b"));
+    let repo = Repo::ios(
+        &[("a", &ua), ("b", &ub), ("down", "http://127.0.0.1:1")],
+        "  retries: 0\n",
+    );
+    repo.desired("a", common::SCENARIO_DESIRED);
+    // `b` holds exactly what its file says
+    let i = run(&["import", "--write", "--device", "b"], repo.path());
+    assert_eq!(i.code, 0, "{}", i.stderr);
+    repo.desired("down", common::SCENARIO_DESIRED);
+    let file = out(&repo, "drift.json");
+    let r = run(&["drift", "--out", &file], repo.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let md = show(std::slice::from_ref(&file), &["--format", "markdown"]).stdout;
+    assert!(md.contains("**Drifted:** `a`\n"), "{md}");
+    assert!(md.contains("**Could not be checked:** `down`"), "{md}");
+    assert!(
+        md.contains("| `b` | 0 | 0 | 0 | 0 | 0 | no drift |"),
+        "{md}"
+    );
+}

@@ -127,3 +127,55 @@ fn the_extraction_sees_what_a_shell_would_run() {
     assert!(parses("dhcpform plan --output plan.json").is_err());
     assert!(parses("dhcpform show --format html plan.json").is_err());
 }
+
+/// The shell a recipe runs: GitLab `before_script`/`script` lists and GitHub steps' `run`,
+/// with CI expressions (`${{ x }}`) replaced by `1`.
+fn shell_blocks(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("run", serde_json::Value::String(s)) => out.push(s.clone()),
+                    ("script" | "before_script" | "after_script", serde_json::Value::Array(a)) => {
+                        let lines: Vec<&str> = a.iter().filter_map(|l| l.as_str()).collect();
+                        out.push(lines.join("\n"));
+                    }
+                    _ => shell_blocks(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| shell_blocks(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_shell_block_of_the_recipes_is_valid_bash() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for recipe in RECIPES {
+        let text = std::fs::read_to_string(root.join(recipe)).unwrap();
+        let v: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let mut blocks = Vec::new();
+        shell_blocks(&v, &mut blocks);
+        assert!(!blocks.is_empty(), "{recipe}: no shell found");
+        for b in blocks {
+            let mut s = b.clone();
+            while let Some(i) = s.find("${{") {
+                let end = s[i..].find("}}").map_or(s.len(), |e| i + e + 2);
+                s.replace_range(i..end, "1");
+            }
+            let out = std::process::Command::new("bash")
+                .args(["-n", "-c", &s])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{recipe}: not valid bash:\n{s}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} blocks");
+}

@@ -159,6 +159,26 @@ pub struct Builder {
     short: String,
     full: Option<String>,
     sections: usize,
+    /// Drift reports: the devices that drifted and those that could not be checked.
+    drifted: Vec<String>,
+    failed: Vec<String>,
+}
+
+/// At most this many device names in a drift report's lists (the table has them all).
+const LISTED: usize = 100;
+
+/// `` `a`, `b` and 3 more ``.
+fn names(list: &[String]) -> String {
+    let shown: Vec<String> = list
+        .iter()
+        .take(LISTED)
+        .map(|n| format!("`{}`", escape(n)))
+        .collect();
+    let mut s = shown.join(", ");
+    if list.len() > LISTED {
+        let _ = write!(s, " and {} more", list.len() - LISTED);
+    }
+    s
 }
 
 impl Builder {
@@ -170,6 +190,8 @@ impl Builder {
             short: String::new(),
             full: Some(String::new()),
             sections: 0,
+            drifted: Vec::new(),
+            failed: Vec::new(),
         }
     }
 
@@ -184,6 +206,13 @@ impl Builder {
         );
         let interesting = super::text::interesting(d);
         self.rows.push((interesting, row));
+        if self.kind == Kind::Drift {
+            match status(self.kind, d) {
+                "error" => self.failed.push(d.device.clone()),
+                "drift" | "blocked" => self.drifted.push(d.device.clone()),
+                _ => {}
+            }
+        }
         if !interesting {
             self.quiet_count += 1;
             return;
@@ -206,6 +235,18 @@ impl Builder {
             self.kind.as_str(),
             counts(self.kind, s)
         );
+        // a drift report names the drifted and the unchecked devices apart: a device that could
+        // not be read is not drift, and drift elsewhere is not hidden by it
+        if !self.drifted.is_empty() {
+            let _ = writeln!(text, "**Drifted:** {}\n", names(&self.drifted));
+        }
+        if !self.failed.is_empty() {
+            let _ = writeln!(
+                text,
+                "**Could not be checked:** {} (see below: not drift, a broken check)\n",
+                names(&self.failed)
+            );
+        }
         let header = "| device | create | update | delete | failed checks | clients affected | \
                       status |\n|---|---:|---:|---:|---:|---:|---|\n";
         let mut notes = Vec::new();
