@@ -183,7 +183,18 @@ impl SourceFile {
             .location()
             .map(|l| self.span_of(&l))
             .unwrap_or_else(|| (0, 0).into());
-        let (message, mut help) = explain_serde_message(&msg);
+        let (mut message, mut help) = explain_serde_message(&msg);
+        let at = self.text().get(span.offset()..).unwrap_or("");
+        if msg.starts_with("invalid u") || msg.contains("invalid value: integer `-") {
+            let found: String = at.chars().take_while(|c| !",}]\n#".contains(*c)).collect();
+            message = format!(
+                "expected a whole number of 0 or more, found `{}`",
+                found.trim()
+            );
+            if found.trim_start().starts_with('-') {
+                help = Some("counts, percentages and limits cannot be negative".into());
+            }
+        }
         if help.is_none() && msg.contains("mapping values are not allowed") {
             help = Some(
                 "a value holding `: ` must be quoted (e.g. \"a: b\"); or a key is indented \
@@ -327,6 +338,31 @@ fn explain_serde_message(msg: &str) -> (String, Option<String>) {
             ),
         );
     }
+    parser_hint(msg)
+}
+
+/// The parser's own words, with what they usually mean in a dhcpform file.
+fn parser_hint(msg: &str) -> (String, Option<String>) {
+    let said = |h: &str| (msg.to_string(), Some(h.to_string()));
+    if msg.contains("expected mapping") || msg.contains("expected a map") {
+        return (
+            "expected a map (`key: value` lines) here, found a list (`- ...`)".into(),
+            Some(
+                "pools, interfaces, devices and profiles are maps keyed by name: write                  `staff:` with its settings indented below it, not `- name: staff`"
+                    .into(),
+            ),
+        );
+    }
+    if msg.contains("budget breached") && msg.contains("Nodes") {
+        return said(
+            "a file may hold at most 250,000 YAML nodes (values, lists and maps: the parser's              documented budget); no DHCP configuration needs that many: is this the right              file?",
+        );
+    }
+    if msg.contains("budget breached") {
+        return said(
+            "the file exceeds a limit of the YAML parser (serde-saphyr's documented budget:              at most 250,000 nodes, 1,000,000 events, 64 levels, 1,024 documents)",
+        );
+    }
     (msg.to_string(), None)
 }
 
@@ -422,9 +458,39 @@ impl Diag {
     }
 }
 
+/// A line longer than this is not shown under a diagnostic (the renderer cannot place a
+/// label that far right); the message names the place instead.
+const LONG_LINE: usize = 2_000;
+
+impl Diag {
+    /// Whether the line holding the span is too long to be shown.
+    fn long_line(&self) -> bool {
+        let text: &str = self.source.inner();
+        let off = self.span.offset().min(text.len());
+        let start = text
+            .get(..off)
+            .and_then(|b| b.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = text
+            .get(off..)
+            .and_then(|a| a.find('\n'))
+            .map_or(text.len(), |i| off + i);
+        end - start > LONG_LINE
+    }
+}
+
 impl fmt::Display for Diag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if self.long_line() {
+            let (line, col) = self.position();
+            write!(
+                f,
+                " (at {}:{line}:{col}; the line is too long to show)",
+                self.file_name()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -443,9 +509,12 @@ impl Diagnostic for Diag {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
+        (!self.long_line()).then_some(&*self.source as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.long_line() {
+            return None;
+        }
         let label = (!self.label.is_empty()).then(|| self.label.clone());
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             label, self.span,
