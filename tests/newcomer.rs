@@ -53,3 +53,71 @@ fn a_file_over_the_node_budget_names_the_limit_without_a_panic() {
     assert!(r.stderr.contains("250,000"), "{}", r.stderr);
     assert!(r.stderr.contains("devices/r1.yaml:2:"), "{}", r.stderr);
 }
+
+/// Two devices serving one network: one cross-device warning per run of `validate`.
+fn warned() -> Repo {
+    let repo = Repo::new(
+        "devices:\n  r1:\n    platform: ios-xe\n    url: sim://r1\n  r2:\n    platform: \
+         ios-xe\n    url: sim://r2\n",
+    );
+    let pools = "pools:\n  a:\n    dynamic: { address-range: 10.0.0.0/24 }\n";
+    repo.desired("r1", pools);
+    repo.desired("r2", pools);
+    repo
+}
+
+#[test]
+fn warnings_print_in_full_once_where_files_are_reviewed_and_as_one_line_elsewhere() {
+    let repo = warned();
+    let full = "is also served by pool";
+    for cmd in [&["validate"][..], &["plan"]] {
+        let r = run(cmd, repo.path());
+        assert_eq!(r.stderr.matches(full).count(), 1, "{cmd:?}: {}", r.stderr);
+    }
+    for cmd in [&["drift"][..], &["leases"], &["apply", "--yes"]] {
+        let r = run(cmd, repo.path());
+        assert_eq!(r.stderr.matches(full).count(), 0, "{cmd:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr
+                .matches("1 validation warning(s) in the files")
+                .count(),
+            1,
+            "{cmd:?}: {}",
+            r.stderr
+        );
+    }
+    for cmd in [&["validate", "-q"][..], &["plan", "-q"], &["drift", "-q"]] {
+        let r = run(cmd, repo.path());
+        assert!(!r.stderr.contains("warning"), "{cmd:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn the_inventory_file_names_its_repository_and_a_subfolder_looks_upward() {
+    let repo = warned();
+    let inv = repo.file("dhcpform.yaml");
+    let r = common::dhcpform()
+        .args(["validate", inv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = common::dhcpform()
+        .arg("validate")
+        .current_dir(repo.file("devices"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(err.contains("found ../dhcpform.yaml"), "{err}");
+    let device_file = repo.file("devices/r1.yaml");
+    let r = common::dhcpform()
+        .args(["validate", device_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("is a file, not a repository"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

@@ -309,6 +309,27 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The repository argument of a command that reads one.
+    pub fn dir_mut(&mut self) -> Option<&mut PathBuf> {
+        match self {
+            Command::Validate { dir, .. }
+            | Command::Plan { dir, .. }
+            | Command::Apply { dir, .. }
+            | Command::Drift { dir, .. }
+            | Command::Import { dir, .. }
+            | Command::Leases {
+                action: None, dir, ..
+            }
+            | Command::Leases {
+                action: Some(LeasesAction::Clear { dir, .. }),
+                ..
+            } => Some(dir),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LeasesAction {
     /// Clear IOS XE bindings.

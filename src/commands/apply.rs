@@ -28,7 +28,7 @@ fn load_plan(path: &Path) -> Result<PlanFile, miette::Report> {
 
 pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
     let saved = a.plan.map(load_plan).transpose()?;
-    let engine = match super::load(p, a.dir, a.options) {
+    let engine = match super::load(p, a.dir, a.options, super::Warnings::Summary) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };

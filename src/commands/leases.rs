@@ -20,7 +20,7 @@ pub fn run(
     options: Options,
     format: LeaseFormat,
 ) -> Result<Exit, miette::Report> {
-    let engine = match super::load(p, dir, options) {
+    let engine = match super::load(p, dir, options, super::Warnings::Summary) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
@@ -55,7 +55,7 @@ pub struct ClearArgs<'a> {
 }
 
 pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
-    let engine = match super::load(p, a.dir, a.options) {
+    let engine = match super::load(p, a.dir, a.options, super::Warnings::Summary) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };

@@ -16,9 +16,12 @@ use crate::cli::{Cli, Command, Select};
 use crate::engine::{Options, Selection};
 pub use printer::Printer;
 
-pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
+pub fn run(mut cli: Cli) -> Result<Exit, miette::Report> {
     let global = cli.global.clone();
     let p = Printer::new(&global);
+    if let Some(dir) = cli.command.dir_mut() {
+        *dir = repository(&p, dir)?;
+    }
     match cli.command {
         Command::Validate {
             dir,
@@ -59,6 +62,44 @@ pub fn run(cli: Cli) -> Result<Exit, miette::Report> {
         } => leases_clear(&p, action),
         device_command => run_device_command(&p, device_command),
     }
+}
+
+/// The repository a command works on. The inventory file itself names its folder; `.`
+/// without an inventory looks upward (saying where it found one), as git does.
+fn repository(p: &Printer, arg: &std::path::Path) -> Result<std::path::PathBuf, miette::Report> {
+    use crate::config::inventory::INVENTORY_FILE;
+    if arg.is_file() {
+        if arg.file_name().is_some_and(|n| n == INVENTORY_FILE) {
+            let parent = arg.parent().filter(|d| !d.as_os_str().is_empty());
+            return Ok(parent.map_or_else(|| ".".into(), std::path::Path::to_path_buf));
+        }
+        return Err(miette::miette!(
+            help = format!(
+                "give the repository's folder (or its {INVENTORY_FILE}); desired files are \
+                 read through the inventory"
+            ),
+            "{} is a file, not a repository: dhcpform reads a folder holding {INVENTORY_FILE}",
+            arg.display()
+        ));
+    }
+    if arg != std::path::Path::new(".") || arg.join(INVENTORY_FILE).exists() {
+        return Ok(arg.to_path_buf());
+    }
+    let mut up = std::path::PathBuf::from("..");
+    for _ in 0..32 {
+        if up.join(INVENTORY_FILE).is_file() {
+            p.info(&format!(
+                "no {INVENTORY_FILE} here: found {}",
+                up.join(INVENTORY_FILE).display()
+            ));
+            return Ok(up);
+        }
+        match std::fs::canonicalize(&up) {
+            Ok(c) if c.parent().is_some() => up.push(".."),
+            _ => break,
+        }
+    }
+    Ok(arg.to_path_buf())
 }
 
 /// The commands that work on the selected devices of a repository.
@@ -164,15 +205,36 @@ fn options(select: &Select, p: &Printer) -> Result<Options, miette::Report> {
     })
 }
 
-/// Loads the repository for a device command: prints its diagnostics and warnings; an invalid
-/// repository or a bad selection ends the command (exit 1).
+/// How a command shows the files' validation warnings: in full (`validate`, `plan`) or as
+/// one summary line (the other commands, which are not where files are reviewed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warnings {
+    Full,
+    Summary,
+}
+
+/// Loads the repository for a device command: prints its errors in full and its warnings as
+/// `warnings` says (nothing of them with `-q`); an invalid repository or a bad selection ends
+/// the command (exit 1).
 fn load(
     p: &Printer,
     dir: &std::path::Path,
     options: Options,
+    warnings: Warnings,
 ) -> Result<crate::engine::Engine, Exit> {
     let (engine, diags) = crate::engine::Engine::load(dir, options);
-    p.diags(&diags.under(dir));
+    let diags = diags.under(dir);
+    let (errors, warned): (Vec<_>, Vec<_>) = diags.0.into_iter().partition(|d| d.is_error());
+    p.diags(&crate::config::manifest::Diags(errors));
+    if !p.quiet() && !warned.is_empty() {
+        match warnings {
+            Warnings::Full => p.diags(&crate::config::manifest::Diags(warned)),
+            Warnings::Summary => p.warn(&format!(
+                "{} validation warning(s) in the files; `dhcpform validate` shows them",
+                warned.len()
+            )),
+        }
+    }
     match engine {
         Ok(engine) => {
             for w in engine.warnings() {

@@ -111,7 +111,12 @@ impl SavedPlan {
 
 pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
     let kind = if a.drift { Kind::Drift } else { Kind::Plan };
-    let engine = match super::load(p, a.dir, a.options) {
+    let shown = if a.drift {
+        super::Warnings::Summary
+    } else {
+        super::Warnings::Full
+    };
+    let engine = match super::load(p, a.dir, a.options, shown) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };

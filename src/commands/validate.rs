@@ -16,6 +16,10 @@ pub fn run(
     let (errors, warnings) = (diags.errors(), diags.warnings());
     let valid = repo.as_ref().is_some() && errors == 0;
     match format {
+        // -q: the errors only
+        ValidateFormat::Text if p.quiet() => p.diags(&crate::config::manifest::Diags(
+            diags.0.iter().filter(|d| d.is_error()).cloned().collect(),
+        )),
         ValidateFormat::Text => p.diags(&diags),
         ValidateFormat::Json => {
             let mut out = String::new();
