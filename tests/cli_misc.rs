@@ -172,21 +172,73 @@ fn leases_clear_one_and_all() {
         ],
         repo.path(),
     );
-    assert_eq!(r.code, 1);
+    // answered from the bindings just read: no DELETE is sent
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("device answered 404: no binding for 10.1.0.99"),
+        r.stdout
+            .contains("r1: nothing to clear at 10.1.0.99: no binding holds it"),
         "{}",
-        r.stderr
+        r.stdout
     );
+    let deletes = |sim: &TestSim| {
+        sim.journal("r1")
+            .iter()
+            .filter(|e| e.method == "DELETE" && e.path.contains("bindings"))
+            .count()
+    };
+    assert_eq!(deletes(&sim), 1, "only the first clear sent one");
+    let no_yes = run(&["leases", "clear", "--device", "r1", "--all"], repo.path());
+    assert_eq!(no_yes.code, 1, "needs --yes without a terminal");
     let r = run(
         &["leases", "clear", "--device", "r1", "--all", "--yes"],
         repo.path(),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(sim.state("r1").bindings.is_empty());
-    let no_yes = run(&["leases", "clear", "--device", "r1", "--all"], repo.path());
-    assert_eq!(no_yes.code, 1, "needs --yes without a terminal");
+    let r = run(
+        &["leases", "clear", "--device", "r1", "--all", "--yes"],
+        repo.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("nothing to clear: no automatic binding"),
+        "{}",
+        r.stdout
+    );
+    let clears = sim
+        .journal("r1")
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.contains("bindings"))
+        .count();
+    assert_eq!(clears, 1, "the second --all sent nothing");
+}
+
+#[test]
+fn a_manual_binding_is_not_cleared_but_explained() {
+    let sim = TestSim::fleet(2);
+    sim.seed(
+        "r1",
+        json!({"pools": [{"poolName": "door", "manual": {"host-ip-address": "10.1.0.5",
+            "mac-address": "02c7.f800.0422"}}]}),
+    );
+    let repo = Repo::ios(&[("r1", &sim.url("r1"))], "");
+    repo.desired("r1", "pools: {}\n");
+    let r = run(
+        &[
+            "leases", "clear", "--device", "r1", "--ip", "10.1.0.5", "--yes",
+        ],
+        repo.path(),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("10.1.0.5 is a manual binding (pool `door`)")
+            && r.stderr
+                .contains("delete pool `door` from the desired file"),
+        "{}",
+        r.stderr
+    );
+    assert!(sim.writes("r1").is_empty(), "{:?}", sim.writes("r1"));
 }
 
 #[test]

@@ -110,8 +110,27 @@ pub fn clear(p: &Printer, a: ClearArgs) -> Result<Exit, miette::Report> {
         // as for apply: nothing was done that was asked for
         return Ok(Exit::Error);
     };
-    let mut failures = 0;
-    for r in results {
+    let mut failures = results.manual.len();
+    for ip in &results.absent {
+        p.outln(&format!(
+            "{}: nothing to clear at {ip}: no binding holds it",
+            a.device
+        ));
+    }
+    if results.none_automatic {
+        p.outln(&format!(
+            "{}: nothing to clear: no automatic binding",
+            a.device
+        ));
+    }
+    for (ip, pool) in &results.manual {
+        p.error(&format!(
+            "{}: {ip} is a manual binding (pool `{pool}`): it is configuration, not a lease; \
+             nothing sent. To free it, delete pool `{pool}` from the desired file and apply",
+            a.device
+        ));
+    }
+    for r in results.results {
         match r {
             Ok(what) => p.outln(&format!("{}: cleared {what}", a.device)),
             Err(e) => {

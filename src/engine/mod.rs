@@ -286,10 +286,10 @@ impl Engine {
         self,
         what: Clear,
         confirm: &mut dyn FnMut(&[LeaseRow]) -> bool,
-    ) -> Result<Option<Vec<Cleared>>, EngineError> {
+    ) -> Result<Option<ClearOutcome>, EngineError> {
         let run = self.start().await?;
         let result = match run.selected.first() {
-            None => Ok(Some(vec![])),
+            None => Ok(Some(ClearOutcome::default())),
             Some(&i) => match run.shared.bind_device(i) {
                 Err(e) => Err(e.into()),
                 Ok(device) => {
@@ -310,24 +310,64 @@ pub fn verify_saved(plan: &PlanFile) -> Result<(), crate::plan::saved::SavedPlan
     crate::plan::saved::verify(plan, &crate::platform::allowed)
 }
 
-/// Reads what `what` would clear, asks, and clears.
+/// What `leases clear` did: the clear calls made, and the addresses it did not send one for
+/// (from the bindings it read first).
+#[derive(Debug, Default)]
+pub struct ClearOutcome {
+    pub results: Vec<Cleared>,
+    /// Addresses no binding holds: nothing to clear.
+    pub absent: Vec<std::net::Ipv4Addr>,
+    /// Manual bindings (configuration, not leases): address and pool.
+    pub manual: Vec<(std::net::Ipv4Addr, String)>,
+    /// `--all` found no automatic binding.
+    pub none_automatic: bool,
+}
+
+/// Reads the bindings, sorts out what cannot be cleared (no binding, a manual binding), asks
+/// about the rest, and clears it. Nothing is sent when nothing is left to clear.
 async fn clear_confirmed(
     device: &dyn Device,
     what: &Clear,
     confirm: &mut dyn FnMut(&[LeaseRow]) -> bool,
-) -> Result<Option<Vec<Cleared>>, EngineError> {
+) -> Result<Option<ClearOutcome>, EngineError> {
+    use crate::model::leases::BindingKind;
     device.can_clear(what)?;
     let set = device.leases().await?;
-    let doomed: Vec<LeaseRow> = set
-        .leases
-        .into_iter()
-        .filter(|l| match what {
-            Clear::All => l.kind == crate::model::leases::BindingKind::Automatic,
-            Clear::Ips(ips) => ips.iter().any(|ip| ip.to_string() == l.ip),
-        })
-        .collect();
+    let mut out = ClearOutcome::default();
+    let (doomed, what): (Vec<LeaseRow>, Clear) = match what {
+        Clear::All => {
+            let auto: Vec<LeaseRow> = set
+                .leases
+                .into_iter()
+                .filter(|l| l.kind == BindingKind::Automatic)
+                .collect();
+            out.none_automatic = auto.is_empty();
+            (auto, Clear::All)
+        }
+        Clear::Ips(ips) => {
+            let mut rows = Vec::new();
+            let mut left = Vec::new();
+            for ip in ips {
+                match set.leases.iter().find(|l| l.ip == ip.to_string()) {
+                    None => out.absent.push(*ip),
+                    Some(l) if l.kind == BindingKind::Manual => {
+                        out.manual.push((*ip, l.pool.clone()));
+                    }
+                    Some(l) => {
+                        rows.push(l.clone());
+                        left.push(*ip);
+                    }
+                }
+            }
+            (rows, Clear::Ips(left))
+        }
+    };
+    if doomed.is_empty() {
+        return Ok(Some(out));
+    }
     if !confirm(&doomed) {
         return Ok(None);
     }
-    Ok(Some(device.clear(what).await?))
+    out.results = device.clear(&what).await?;
+    Ok(Some(out))
 }
