@@ -555,10 +555,11 @@ fn an_expired_token_is_renewed_once() {
         .iter()
         .filter(|(p, _)| p == "POST /api/v1/auth/token-services")
         .count();
+    // however many of the three met the expired token (usually all: they are sent at once),
+    // one login replaced it
     assert_eq!(tokens, 2, "{j:?}");
-    assert!(j.contains(&("GET /api/v1/dhcp".to_string(), 401)));
     let rejected = j.iter().filter(|(_, s)| *s == 401).count();
-    assert_eq!(rejected, 3, "{j:?}");
+    assert!((1..=3).contains(&rejected), "{j:?}");
     // wrong credentials: the 401 of the token service is not retried forever
     use dhcpform::platform::http::{Http, Secret, TlsOptions};
     let http = Http::new(
