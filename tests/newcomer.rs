@@ -121,3 +121,48 @@ fn the_inventory_file_names_its_repository_and_a_subfolder_looks_upward() {
         String::from_utf8_lossy(&r.stderr)
     );
 }
+
+#[test]
+fn two_devices_on_two_shards_are_one_each_and_a_shard_outside_the_plan_says_so() {
+    let repo = warned();
+    for shard in ["1/2", "2/2"] {
+        let r = run(&["plan", "--shard", shard], repo.path());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("1 device(s)"), "{shard}: {}", r.stdout);
+    }
+    let file = repo.file("plan-1.json");
+    let f = file.to_str().unwrap();
+    let r = run(&["plan", "--shard", "1/2", "--out", f], repo.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        &["apply", "--yes", "--plan", f, "--shard", "2/2"],
+        repo.path(),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        common::folded(&r.stderr).contains("matches no device of the saved plan")
+            && r.stderr.contains("the plan holds r1"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &["apply", "--yes", "--plan", f, "--shard", "1/2"],
+        repo.path(),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_device_that_matches_nothing_gets_a_did_you_mean_or_the_exclude_named() {
+    let repo = warned();
+    let r = run(&["plan", "--device", "r11"], repo.path());
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("did you mean `r1`?"), "{}", r.stderr);
+    let r = run(&["plan", "--device", "r1", "--exclude", "r*"], repo.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("it matches r1, which --exclude removed"),
+        "{}",
+        r.stderr
+    );
+}

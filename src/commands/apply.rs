@@ -51,6 +51,14 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
     let prepared = rt
         .block_on(engine.prepare(req))
         .map_err(miette::Report::new)?;
+    if !prepared.outside().is_empty() {
+        p.warn(&format!(
+            "{} device(s) of the plan are outside this selection and are not applied by this \
+             run: {}",
+            prepared.outside().len(),
+            prepared.outside().join(", ")
+        ));
+    }
     // with -q, the stream shows only devices with changes or errors
     let style = super::plan::style(p);
     p.out(&crate::render::stream::render(

@@ -36,6 +36,8 @@ pub struct Prepared {
     /// Devices that will not run (blocked, failed, stale), with why.
     reports: Vec<DeviceReport>,
     listener: Option<tokio::task::JoinHandle<()>>,
+    /// Devices of a saved plan that the selection leaves out (not applied).
+    outside: Vec<String>,
 }
 
 impl Engine {
@@ -43,6 +45,7 @@ impl Engine {
     /// fresh plan from its saved desired state) and keeps each device's session for the
     /// writes. With `req.signals`, Ctrl-C and SIGTERM are listened for from here on.
     pub async fn prepare(mut self, req: ApplyRequest) -> Result<Prepared, EngineError> {
+        let mut outside = Vec::new();
         if let Some(saved) = &req.saved {
             for d in &saved.devices {
                 if !self.repo.devices.iter().any(|(e, _)| e.name == d.device) {
@@ -57,6 +60,20 @@ impl Engine {
                     .iter()
                     .any(|d| devices.get(*i).is_some_and(|(e, _)| e.name == d.device))
             });
+            let kept: Vec<&str> = self
+                .selected
+                .iter()
+                .filter_map(|i| devices.get(*i).map(|(e, _)| e.name.as_str()))
+                .collect();
+            outside = saved
+                .devices
+                .iter()
+                .map(|d| d.device.clone())
+                .filter(|d| !kept.contains(&d.as_str()))
+                .collect();
+            if kept.is_empty() && !saved.devices.is_empty() {
+                return Err(EngineError::NoneOfPlan(outside.join(", ")));
+            }
         }
         let run = self.start().await?;
         let listener = req
@@ -81,6 +98,7 @@ impl Engine {
             planned,
             reports,
             listener,
+            outside,
         })
     }
 }
@@ -130,6 +148,11 @@ impl Prepared {
                     && !self.reports.iter().any(|r| r.device == p.device)
             })
             .collect()
+    }
+
+    /// Devices of the saved plan the selection leaves out: not applied by this run.
+    pub fn outside(&self) -> &[String] {
+        &self.outside
     }
 
     /// Whether some device has calls to run (only then is confirmation asked for).

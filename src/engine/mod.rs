@@ -76,6 +76,11 @@ pub enum EngineError {
         "plan again: what was reviewed is what runs, and what runs is what the repository says"
     ))]
     Diverged(String),
+    #[error("the selection (--shard, --device, --exclude) matches no device of the saved plan")]
+    #[diagnostic(help(
+        "the plan holds {0}: apply it with the shard or devices it was planned for"
+    ))]
+    NoneOfPlan(String),
     #[error(
         "import --write refuses to write {0}: it is outside the repository (`desired:` has `..` \
          or is absolute)"

@@ -1,5 +1,6 @@
 //! Which devices a run works on: `--device`/`--exclude` globs on names or, written
-//! `tag:GLOB`, on tags, and stable shards.
+//! `tag:GLOB`, on tags, and even shards (the devices in name order dealt round-robin: shard
+//! sizes differ by at most one).
 
 /// The selection a command asks for.
 #[derive(Debug, Clone, Default)]
@@ -16,8 +17,27 @@ pub struct Selection {
 pub enum SelectError {
     #[error("bad device pattern `{pattern}`: {detail}")]
     BadPattern { pattern: String, detail: String },
-    #[error("no device matches {0}")]
-    NoMatch(String),
+    #[error("no device matches {patterns}{}", hint(.nearest, .excluded))]
+    NoMatch {
+        patterns: String,
+        /// The device name nearest to a pattern, when one is close.
+        nearest: Option<String>,
+        /// Devices the patterns match that `--exclude` removed.
+        excluded: Vec<String>,
+    },
+}
+
+fn hint(nearest: &Option<String>, excluded: &[String]) -> String {
+    if !excluded.is_empty() {
+        return format!(
+            ": it matches {}, which --exclude removed",
+            excluded.join(", ")
+        );
+    }
+    nearest
+        .as_ref()
+        .map(|n| format!(": did you mean `{n}`?"))
+        .unwrap_or_default()
 }
 
 /// Name globs and tag globs of a pattern list; `None` when the list is empty.
@@ -64,31 +84,44 @@ fn globs(pats: &[String]) -> Result<globset::GlobSet, SelectError> {
 }
 
 /// The positions (into `devices`, each a name and its tags) of the selected devices, in name
-/// order.
+/// order. A shard is taken of the devices in name order, dealt round-robin, before
+/// `--device`/`--exclude` (so a device's shard does not depend on the selection).
 pub fn select(devices: &[(&str, &[String])], sel: &Selection) -> Result<Vec<usize>, SelectError> {
     let include = Patterns::new(&sel.devices)?;
     let exclude = Patterns::new(&sel.excludes)?;
-    let mut out: Vec<usize> = (0..devices.len())
+    let mut order: Vec<usize> = (0..devices.len()).collect();
+    order.sort_by(|a, b| devices[*a].0.cmp(devices[*b].0));
+    let in_shard = |k: usize| {
+        sel.shard
+            .is_none_or(|(i, n)| (k as u64 % u64::from(n.max(1))) as u32 + 1 == i)
+    };
+    let matched: Vec<usize> = order
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| in_shard(*k))
+        .map(|(_, i)| *i)
         .filter(|i| {
             let (name, tags) = devices[*i];
             include.as_ref().is_none_or(|p| p.matches(name, tags))
-                && exclude.as_ref().is_none_or(|p| !p.matches(name, tags))
-                && sel.shard.is_none_or(|(i, n)| shard_of(name, n) == i)
         })
         .collect();
-    out.sort_by(|a, b| devices[*a].0.cmp(devices[*b].0));
+    let (out, excluded): (Vec<usize>, Vec<usize>) = matched.into_iter().partition(|i| {
+        let (name, tags) = devices[*i];
+        exclude.as_ref().is_none_or(|p| !p.matches(name, tags))
+    });
     if out.is_empty() && !sel.devices.is_empty() {
-        return Err(SelectError::NoMatch(sel.devices.join(", ")));
+        let names = devices.iter().map(|(n, _)| *n);
+        let nearest = sel
+            .devices
+            .iter()
+            .find_map(|p| crate::model::names::nearest(p, names.clone()).map(str::to_string));
+        return Err(SelectError::NoMatch {
+            patterns: sel.devices.join(", "),
+            nearest,
+            excluded: excluded.iter().map(|i| devices[*i].0.to_string()).collect(),
+        });
     }
     Ok(out)
-}
-
-/// Stable shard (1-based) of a device name among `n`.
-pub fn shard_of(name: &str, n: u32) -> u32 {
-    use sha2::{Digest, Sha256};
-    let h = Sha256::digest(name.as_bytes());
-    let v = u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
-    (v % u64::from(n.max(1))) as u32 + 1
 }
 
 #[cfg(test)]
@@ -161,9 +194,45 @@ mod tests {
             devices: vec!["nothing-*".into()],
             ..Selection::default()
         };
-        assert!(matches!(
-            select(&untagged(&["r1"]), &sel),
-            Err(SelectError::NoMatch(_))
-        ));
+        let e = select(&untagged(&["r1"]), &sel).unwrap_err();
+        assert_eq!(e.to_string(), "no device matches nothing-*");
+        let typo = Selection {
+            devices: vec!["branch-01".into()],
+            ..Selection::default()
+        };
+        let e = select(&untagged(&["branch-1", "core"]), &typo).unwrap_err();
+        assert!(e.to_string().ends_with("did you mean `branch-1`?"), "{e}");
+        let excluded = Selection {
+            devices: vec!["core".into()],
+            excludes: vec!["c*".into()],
+            ..Selection::default()
+        };
+        let e = select(&untagged(&["branch-1", "core"]), &excluded).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("it matches core, which --exclude removed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn shards_are_even() {
+        for (devices, shards) in [(2usize, 2u32), (5, 2), (10, 3), (7, 7), (3, 4)] {
+            let names: Vec<String> = (0..devices).map(|i| format!("d{i}")).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let refs = untagged(&refs);
+            let sizes: Vec<usize> = (1..=shards)
+                .map(|i| {
+                    let sel = Selection {
+                        shard: Some((i, shards)),
+                        ..Selection::default()
+                    };
+                    select(&refs, &sel).unwrap().len()
+                })
+                .collect();
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1, "{devices} on {shards}: {sizes:?}");
+            assert_eq!(sizes.iter().sum::<usize>(), devices);
+        }
     }
 }
