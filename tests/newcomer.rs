@@ -166,3 +166,40 @@ fn a_device_that_matches_nothing_gets_a_did_you_mean_or_the_exclude_named() {
         r.stderr
     );
 }
+
+#[test]
+fn every_missing_credential_is_named_at_once_and_a_401_names_the_variables() {
+    let sim = common::TestSim::fleet(1);
+    let repo = Repo::new(&format!(
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: \
+         NC_USER, password-env: NC_PASS }}\n",
+        sim.url("r1")
+    ));
+    repo.desired("r1", "pools: {}\n");
+    let r = common::dhcpform()
+        .args(["plan", repo.path().to_str().unwrap()])
+        .env_remove("NC_USER")
+        .env_remove("NC_PASS")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        out.contains(
+            "environment variables NC_USER (the username) and NC_PASS (the password) are not set"
+        ),
+        "{out}"
+    );
+    let r = common::dhcpform()
+        .args(["plan", repo.path().to_str().unwrap()])
+        .env("NC_USER", "admin")
+        .env("NC_PASS", "not-the-password")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(r.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("check the values of NC_USER and NC_PASS"),
+        "{out}"
+    );
+    assert!(!out.contains("not-the-password"), "{out}");
+}

@@ -217,10 +217,11 @@ impl Running {
                         .as_ref()
                         .and_then(|s| s.devices.iter().find(|d| d.device == device.name()));
                     let _permit = sem.acquire().await;
-                    let plan = match old {
+                    let mut plan = match old {
                         Some(old) => device.plan_saved(old, mode.force).await,
                         None => device.plan(mode).await,
                     };
+                    shared.name_credentials(i, &mut plan);
                     (Some(device), plan)
                 }
             },

@@ -15,21 +15,46 @@ pub enum Client {
     F5Xc(f5_xc::F5Xc),
 }
 
-fn env_secret(
-    device: &str,
-    var: &Option<String>,
-    what: &str,
-) -> Result<Option<Secret>, DeviceError> {
-    match var {
-        None => Ok(None),
-        Some(name) => match std::env::var(name) {
-            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
-            _ => Err(DeviceError::Setup {
-                device: device.into(),
-                message: format!("environment variable {name} (the {what}) is not set"),
-            }),
-        },
+fn env_secret(var: &Option<String>) -> Option<Secret> {
+    let v = std::env::var(var.as_ref()?).ok()?;
+    (!v.is_empty()).then(|| Secret::new(v))
+}
+
+/// The environment variables a device's credentials come from, each with what it holds.
+pub fn credential_vars(entry: &DeviceEntry) -> Vec<(&str, &'static str)> {
+    let a = &entry.auth;
+    [
+        (&a.username_env, "the username"),
+        (&a.password_env, "the password"),
+        (&a.api_token_env, "the API token"),
+    ]
+    .into_iter()
+    .filter_map(|(v, what)| v.as_deref().map(|v| (v, what)))
+    .collect()
+}
+
+/// Every credential variable of the device that is not set, named at once.
+fn missing_credentials(entry: &DeviceEntry) -> Result<(), DeviceError> {
+    let missing: Vec<String> = credential_vars(entry)
+        .into_iter()
+        .filter(|(v, _)| std::env::var(v).map_or(true, |x| x.is_empty()))
+        .map(|(v, what)| format!("{v} ({what})"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
+    let (s, are) = if missing.len() == 1 {
+        ("", "is")
+    } else {
+        ("s", "are")
+    };
+    Err(DeviceError::Setup {
+        device: entry.name.clone(),
+        message: format!(
+            "environment variable{s} {} {are} not set",
+            missing.join(" and ")
+        ),
+    })
 }
 
 /// Builds the client of a device. `sim_base` resolves `sim://NAME` to the embedded emulator's
@@ -76,8 +101,9 @@ pub fn connect(
         .map_err(setup)?;
     match entry.platform {
         Platform::IosXe => {
-            let user_secret = env_secret(&entry.name, &entry.auth.username_env, "username")?;
-            let pass = env_secret(&entry.name, &entry.auth.password_env, "password")?;
+            missing_credentials(entry)?;
+            let user_secret = env_secret(&entry.auth.username_env);
+            let pass = env_secret(&entry.auth.password_env);
             let (user, pass) = match (user_secret, pass) {
                 (Some(u), Some(p)) => (u.expose().to_string(), p),
                 _ if is_sim => (SIM_USER.to_string(), Secret::new(SIM_PASSWORD)),
@@ -95,7 +121,8 @@ pub fn connect(
             })
         }
         Platform::F5Xc => {
-            let token = match env_secret(&entry.name, &entry.auth.api_token_env, "API token")? {
+            missing_credentials(entry)?;
+            let token = match env_secret(&entry.auth.api_token_env) {
                 Some(t) => t,
                 None if is_sim => Secret::new(SIM_API_TOKEN),
                 None => return Err(setup("auth.api-token-env is required".into())),

@@ -233,11 +233,12 @@ impl Engine {
                     Ok(d) => d,
                     Err(e) => return shared.failed(i, e.failure()),
                 };
-                let plan = {
+                let mut plan = {
                     let _permit = sem.acquire().await;
                     device.plan(mode).await
                 };
                 finish(device.as_ref()).await;
+                shared.name_credentials(i, &mut plan);
                 plan
             },
             |shared, i, why| shared.internal_failure(i, why),

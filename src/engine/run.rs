@@ -116,6 +116,27 @@ impl Shared {
         connect::bind(entry, desired, client, self.repo.inventory.settings.safety)
     }
 
+    /// A plan that failed on authentication names the variables its credentials came from.
+    pub(super) fn name_credentials(&self, i: usize, plan: &mut DevicePlan) {
+        let Some((entry, _)) = self.repo.devices.get(i) else {
+            return;
+        };
+        let Some(e) = plan.error.as_mut().filter(|e| e.kind == ErrorKind::Auth) else {
+            return;
+        };
+        let vars: Vec<&str> = connect::credential_vars(entry)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        if !vars.is_empty() {
+            e.hint = Some(format!(
+                "the device refused the credentials: check the values of {} (the inventory's \
+                 `auth:` names them) and the account's rights on the device",
+                vars.join(" and ")
+            ));
+        }
+    }
+
     pub(super) fn failed(&self, i: usize, message: Failure) -> DevicePlan {
         match self.repo.devices.get(i) {
             Some((e, _)) => DevicePlan::failed(&e.name, e.platform, message),
