@@ -203,3 +203,29 @@ fn every_missing_credential_is_named_at_once_and_a_401_names_the_variables() {
     );
     assert!(!out.contains("not-the-password"), "{out}");
 }
+
+#[test]
+fn a_protected_pool_warning_points_at_its_own_entry_and_knows_the_device() {
+    let sim = common::TestSim::fleet(1);
+    sim.seed("r1", common::scenario_seed());
+    let repo = Repo::new(&format!(
+        "devices:\n  r1:\n    platform: ios-xe\n    url: {}\n    auth: {{ username-env: \
+         DHCPFORM_TEST_USER, password-env: DHCPFORM_TEST_PASS }}\n    protected-pools: [staff, \
+         old]\n",
+        sim.url("r1")
+    ));
+    repo.desired(
+        "r1",
+        "pools:\n  staff:\n    dynamic: { address-range: 10.0.0.0/24 }\n",
+    );
+    let v = run(&["validate"], repo.path());
+    assert!(v.stderr.contains("dhcpform.yaml:6:30"), "{}", v.stderr);
+    assert!(v.stderr.contains("protected pool `old`"), "{}", v.stderr);
+    let p = run(&["plan"], repo.path());
+    assert!(
+        p.stdout
+            .contains("protected pool `old` is on the device but not in the desired file"),
+        "{}",
+        p.stdout
+    );
+}

@@ -55,6 +55,8 @@ pub struct DeviceEntry {
     pub desired_display: String,
     pub prune: bool,
     pub protected_pools: Vec<String>,
+    /// Where each of `protected_pools` is written (the device's entry or `defaults:`).
+    pub protected_spans: Vec<SourceSpan>,
     pub namespace: String,
     pub site: String,
     /// IOS XE: which API the device speaks.
@@ -624,6 +626,11 @@ fn lower_device(
     let pick = |own: &Option<Vec<String>>, shared: &Option<Vec<String>>| {
         own.clone().or(shared.clone()).unwrap_or_default()
     };
+    let protected = d
+        .protected_pools
+        .clone()
+        .or(defaults.protected_pools.clone())
+        .unwrap_or_default();
     Some(DeviceEntry {
         name: name.to_string(),
         platform: platform?,
@@ -640,7 +647,8 @@ fn lower_device(
         desired,
         desired_display: desired_rel,
         prune: d.prune.or(defaults.prune).unwrap_or(true),
-        protected_pools: pick(&d.protected_pools, &defaults.protected_pools),
+        protected_pools: protected.iter().map(|p| p.value.clone()).collect(),
+        protected_spans: protected.iter().map(|p| lw.span(p)).collect(),
         namespace: d
             .namespace
             .clone()

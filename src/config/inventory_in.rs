@@ -77,7 +77,8 @@ pub struct DeviceIn {
     /// Delete pools the file does not declare (default true).
     pub prune: Option<bool>,
     /// Never deleted or replaced without --force.
-    pub protected_pools: Option<Vec<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub protected_pools: Option<Vec<Sp<String>>>,
     /// F5 XC namespace (default `system`).
     pub namespace: Option<String>,
     /// F5 XC site name.
@@ -103,7 +104,8 @@ pub struct DefaultsIn {
     pub auth: Option<AuthIn>,
     pub tls: Option<TlsIn>,
     pub prune: Option<bool>,
-    pub protected_pools: Option<Vec<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub protected_pools: Option<Vec<Sp<String>>>,
     pub namespace: Option<String>,
     pub tags: Option<Vec<String>>,
     #[schemars(with = "Option<String>")]

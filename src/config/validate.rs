@@ -214,24 +214,27 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
     let Some(pools) = &l.config.pools else {
         return;
     };
-    for p in dev
-        .protected_pools
-        .iter()
-        .filter(|p| !pools.contains_key(*p))
-    {
+    for (i, p) in dev.protected_pools.iter().enumerate() {
+        if pools.contains_key(p) {
+            continue;
+        }
+        let span = dev.protected_spans.get(i).copied().unwrap_or(dev.span);
         let mut d = Diag::at(
             &inventory.file,
-            dev.span,
+            span,
             format!(
-                "protected pool `{p}` of device `{}` is not in {}",
+                "protected pool `{p}` of device `{}` is not in {}: it protects a pool only \
+                 while that pool is on the device (plan says whether it is)",
                 dev.name, dev.desired_display
             ),
-            "protected-pools",
+            "not in the desired file",
         )
         .warning();
         let hint = match crate::model::names::nearest(p, pools.keys().map(String::as_str)) {
             Some(n) => format!("did you mean `{n}`? A name that exists nowhere protects nothing"),
-            None => "a name that exists nowhere protects nothing; check the spelling".into(),
+            None => "fine if the pool is only on the device; otherwise check the spelling (a \
+                     name that exists nowhere protects nothing)"
+                .into(),
         };
         d = d.with_help(hint);
         diags.push(d);

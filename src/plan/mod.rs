@@ -532,6 +532,7 @@ fn protected_nowhere(
     live: &LiveConfig,
     protected: &[String],
 ) -> Vec<String> {
+    let declared = |p: &str| desired.pools.as_ref().is_some_and(|d| d.contains_key(p));
     let known: Vec<&str> = live
         .pools
         .keys()
@@ -540,8 +541,14 @@ fn protected_nowhere(
         .collect();
     protected
         .iter()
-        .filter(|p| !known.contains(&p.as_str()) && !live.unmanageable.contains(*p))
+        .filter(|p| !declared(p))
         .map(|p| {
+            if live.pools.contains_key(p) || live.unmanageable.contains(p) {
+                return format!(
+                    "protected pool `{p}` is on the device but not in the desired file: \
+                     deleting it stays blocked by the protected-pool gate"
+                );
+            }
             let hint = crate::model::names::nearest(p, known.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
