@@ -253,3 +253,34 @@ fn an_unreadable_bindings_list_blocks_and_never_counts_as_zero() {
     );
     assert!(sim.writes("r1").is_empty());
 }
+
+#[test]
+fn summary_and_gate_give_one_count_and_binding_times_one_format() {
+    // the server off takes every address: 3 automatic bindings and 1 manual
+    let (_sim, repo) = device();
+    repo.desired(
+        "r1",
+        &desired(
+            "server:\n  enable: false\n  excluded-addresses: [10.1.0.1-10.1.0.20]\n",
+            &[STAFF, QUIET, CAM],
+        ),
+    );
+    let p = run(&["plan"], repo.path());
+    assert!(p.stdout.contains("4 client(s) affected"), "{}", p.stdout);
+    assert!(
+        p.stdout.contains(
+            "takes addresses from 4 active client(s): 3 with an automatic binding, above \
+             max-affected-clients 0"
+        ),
+        "{}",
+        p.stdout
+    );
+    // the same expiry format as `leases`: `YYYY-MM-DD HH:MM:SS (device time)`
+    let until = p.stdout.split("until ").nth(1).unwrap_or("");
+    let t: String = until.chars().take(19).collect();
+    assert!(
+        t.len() == 19 && t.as_bytes()[4] == b'-' && t.as_bytes()[10] == b' ',
+        "{until}"
+    );
+    assert!(until[19..].starts_with(" (device time)"), "{until}");
+}

@@ -103,7 +103,7 @@ fn table_and_csv_show_the_same() {
     let t = leases(&repo, "table");
     assert!(t.contains("hostname"), "{t}");
     assert!(t.contains("(device time)"), "{t}");
-    assert!(t.contains("2020-01-01T00:00:00Z (expired)"), "{t}");
+    assert!(t.contains("2020-01-01 00:00:00Z (expired)"), "{t}");
     assert!(t.contains("(over max-utilization)"), "{t}");
     let c = leases(&repo, "csv");
     let (leases, usage) = c.split_once("\n\n").unwrap();

@@ -603,12 +603,23 @@ pub fn attach_impact(
             plan.affected_clients = found.affected.len();
             let automatic = found.affected.iter().filter(|(_, auto)| *auto).count();
             let max = policy.safety.max_affected_clients;
+            let all = found.affected.len();
             (automatic > max).then(|| Gate {
                 gate: GateKind::MaxAffectedClients,
-                message: format!(
-                    "takes addresses from {automatic} active client(s), above \
-                     max-affected-clients {max}"
-                ),
+                message: if all == automatic {
+                    format!(
+                        "takes addresses from {all} active client(s), above \
+                         max-affected-clients {max}"
+                    )
+                } else {
+                    format!(
+                        "takes addresses from {all} active client(s): {automatic} with an \
+                         automatic binding, above max-affected-clients {max} (the {} with a \
+                         manual binding change with the file itself and are not counted \
+                         against the setting)",
+                        all - automatic
+                    )
+                },
                 lift: format!("{lift}, or raise settings.safety.max-affected-clients"),
             })
         }

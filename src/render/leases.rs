@@ -26,9 +26,8 @@ fn expires_cell(r: &LeaseRow) -> String {
         // IOS XE says `infinite`; an F5 XC lease without an expiry says nothing
         None if r.kind == BindingKind::Lease => "unknown".into(),
         None => "never".into(),
-        Some(t) if r.expires_local => format!("{} (device time)", t.replacen('T', " ", 1)),
-        Some(t) if r.expired => format!("{t} (expired)"),
-        Some(t) => t.clone(),
+        Some(t) if r.expired => format!("{} (expired)", super::expiry_text(t, r.expires_local)),
+        Some(t) => super::expiry_text(t, r.expires_local),
     }
 }
 

@@ -83,10 +83,11 @@ pub fn impact_line(i: &crate::plan::impact::Impact) -> String {
         .bindings
         .iter()
         .map(|b| {
-            let until = b
-                .expires
-                .as_ref()
-                .map_or("no expiry".to_string(), |e| format!("until {e}"));
+            let until = b.expires.as_ref().map_or("no expiry".to_string(), |e| {
+                // IOS XE's `YYYY:MM:DD HH:MM` is the device's local time
+                let t = crate::model::time::ios_time(e);
+                format!("until {}", expiry_text(&t, t != *e))
+            });
             let kind = if b.manual { "manual, " } else { "" };
             format!("{} ({}, {kind}{until})", b.ip, b.mac)
         })
@@ -98,6 +99,17 @@ pub fn impact_line(i: &crate::plan::impact::Impact) -> String {
         String::new()
     };
     format!("{} active client(s): {}{more}", i.count, shown.join(", "))
+}
+
+/// An expiry in the one format every output uses: `2026-12-03 11:35:00`, then
+/// ` (device time)` when the device gave its own local time (no zone).
+pub fn expiry_text(t: &str, local: bool) -> String {
+    let t = t.replacen(['T', 't'], " ", 1);
+    if local {
+        format!("{t} (device time)")
+    } else {
+        t
+    }
 }
 
 /// `branch-01: 1 to create, 2 to update, 0 to delete`; a read-only F5 XC site says what was
