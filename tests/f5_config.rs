@@ -288,6 +288,17 @@ fn a_racing_edit_is_answered_409_and_nothing_is_overwritten() {
 #[test]
 fn import_then_plan_is_empty() {
     let (_sim, repo) = site();
+    // printed without a schemas/ folder: no $schema line that would not resolve
+    let printed = run(&["import", "--device", "edge"], repo.path());
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert!(!printed.stdout.contains("$schema="), "{}", printed.stdout);
+    assert!(
+        printed
+            .stdout
+            .starts_with("# editor completion: dhcpform schema f5-xc > schemas/f5-xc.schema.json"),
+        "{}",
+        printed.stdout
+    );
     std::fs::remove_file(repo.file("devices/edge.yaml")).unwrap();
     let i = run(&["import", "--device", "edge", "--write"], repo.path());
     assert_eq!(i.code, 0, "{}", i.stderr);
@@ -343,7 +354,7 @@ fn a_listed_interface_that_cannot_hold_a_dhcp_server_fails_clearly() {
     for (name, words) in [
         (
             "eth9",
-            "network_interface `eth9` does not exist in namespace system",
+            "network_interface `eth9` not found: it does not exist in namespace system",
         ),
         ("eth3", "network_interface `eth3` has no ethernet interface"),
     ] {

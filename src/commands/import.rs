@@ -66,12 +66,22 @@ pub fn run(p: &Printer, a: ImportArgs) -> Result<Exit, miette::Report> {
     let imported = rt.block_on(target.read()).map_err(miette::Report::new)?;
     // the $schema line resolves from the written file: schemas/ at the repository's root,
     // as many levels up as the file is deep
+    // (written with --write when missing); printed, only when it is there to resolve
     let depth = display.matches('/').count();
     let schema = format!("{}schemas/{schema_name}.schema.json", "../".repeat(depth));
-    let header = format!(
-        "# yaml-language-server: $schema={schema}\n# imported from device {device} by dhcpform \
-         import\n"
-    );
+    let resolves = write
+        || root
+            .join(format!("schemas/{schema_name}.schema.json"))
+            .exists();
+    let schema_line = if resolves {
+        format!("# yaml-language-server: $schema={schema}\n")
+    } else {
+        format!(
+            "# editor completion: dhcpform schema {schema_name} > \
+             schemas/{schema_name}.schema.json\n"
+        )
+    };
+    let header = format!("{schema_line}# imported from device {device} by dhcpform import\n");
     let profile = profile.as_ref().map(|(n, pr)| (n.as_str(), pr));
     let text = match imported {
         crate::platform::Imported::IosXe(config) => {

@@ -117,8 +117,8 @@ impl F5Xc {
         let ans = match self.call(Method::GET, &url, None).await {
             Err(e) if e.status() == Some(404) => {
                 return Err(bad(format!(
-                    "network_interface `{name}` does not exist in namespace {} (the file lists \
-                     it under `interfaces:`)",
+                    "network_interface `{name}` not found: it does not exist in namespace {} \
+                     (the file lists it under `interfaces:`)",
                     self.namespace
                 )));
             }
