@@ -348,19 +348,23 @@ fn parser_hint(msg: &str) -> (String, Option<String>) {
         return (
             "expected a map (`key: value` lines) here, found a list (`- ...`)".into(),
             Some(
-                "pools, interfaces, devices and profiles are maps keyed by name: write                  `staff:` with its settings indented below it, not `- name: staff`"
+                "pools, interfaces, devices and profiles are maps keyed by name: write \
+                 `staff:` with its settings indented below it, not `- name: staff`"
                     .into(),
             ),
         );
     }
     if msg.contains("budget breached") && msg.contains("Nodes") {
         return said(
-            "a file may hold at most 250,000 YAML nodes (values, lists and maps: the parser's              documented budget); no DHCP configuration needs that many: is this the right              file?",
+            "a file may hold at most 250,000 YAML nodes (values, lists and maps: the parser's \
+             documented budget); no DHCP configuration needs that many: is this the right \
+             file?",
         );
     }
     if msg.contains("budget breached") {
         return said(
-            "the file exceeds a limit of the YAML parser (serde-saphyr's documented budget:              at most 250,000 nodes, 1,000,000 events, 64 levels, 1,024 documents)",
+            "the file exceeds a limit of the YAML parser (serde-saphyr's documented budget: \
+             at most 250,000 nodes, 1,000,000 events, 64 levels, 1,024 documents)",
         );
     }
     (msg.to_string(), None)

@@ -87,7 +87,10 @@ fn unknown_choices(
             .any(|k| m.get(*k).is_some_and(|v| !v.is_null()))
         {
             return Err(format!(
-                "{what} holds `{}`, which dhcpform does not know, and none of the {group}                  choices it knows ({}): it may be a {group} choice dhcpform would read as the                  default, so this interface cannot be managed; remove that member or leave the                  interface out of the file",
+                "{what} holds `{}`, which dhcpform does not know, and none of the {group} \
+                 choices it knows ({}): it may be a {group} choice dhcpform would read as the \
+                 default, so this interface cannot be managed; remove that member or leave the \
+                 interface out of the file",
                 unknown.join("`, `"),
                 members.join(", ")
             ));
