@@ -140,3 +140,21 @@ fn clearing_an_f5_site_is_refused_before_asking() {
         "refused before asking: {stderr}"
     );
 }
+
+#[test]
+fn the_table_fits_columns() {
+    let (_sim, repo) = setup();
+    for width in [80usize, 120] {
+        let out = common::dhcpform()
+            .env("DHCPFORM_TEST_TOKEN", "sim-token")
+            .env("COLUMNS", width.to_string())
+            .args(["leases"])
+            .arg(repo.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest <= width, "{width}: {widest}\n{text}");
+        assert!(text.contains("kiosk"), "{text}");
+    }
+}

@@ -10,7 +10,13 @@ fn render(report: &LeaseReport, format: LeaseFormat) -> String {
     match format {
         LeaseFormat::Json => leases::json(report),
         LeaseFormat::Csv => leases::csv(report),
-        LeaseFormat::Table => leases::table(report),
+        LeaseFormat::Table => leases::table(
+            report,
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<u16>().ok())
+                .filter(|w| *w >= 40),
+        ),
     }
 }
 

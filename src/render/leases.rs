@@ -76,10 +76,19 @@ pub fn csv(r: &LeaseReport) -> String {
     s
 }
 
-pub fn table(r: &LeaseReport) -> String {
+/// The tables, fitted to `width` columns when given (`COLUMNS`), else to the terminal when
+/// there is one: long cells wrap instead of running past the edge.
+pub fn table(r: &LeaseReport, width: Option<u16>) -> String {
+    let fit = |t: &mut comfy_table::Table| {
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        if let Some(w) = width {
+            t.set_width(w);
+        }
+    };
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
         .set_header(["device", "ip", "mac", "hostname", "type", "expires", "pool"]);
+    fit(&mut t);
     for l in &r.leases {
         t.add_row([
             l.device.clone(),
@@ -94,6 +103,7 @@ pub fn table(r: &LeaseReport) -> String {
     let mut u = comfy_table::Table::new();
     u.load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
         .set_header(["device", "pool / subnet", "used", "leasable", "utilisation"]);
+    fit(&mut u);
     for x in &r.utilisation {
         u.add_row([
             x.device.clone(),
