@@ -146,4 +146,11 @@ fn a_second_ctrl_c_exits_at_once() {
         !stdout.contains("apply report"),
         "no report: it exits at once: {stdout}"
     );
+    // one line says so
+    assert_eq!(
+        stderr.matches("interrupted again: exiting now").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("writes were sent"), "{stderr}");
 }

@@ -58,6 +58,14 @@ pub(super) fn listen(stop: Arc<Stop>, told: Option<Logger>) -> tokio::task::Join
                 }
             }
         }
-        std::process::exit(if stop.wrote() { 3 } else { 1 });
+        let (code, what) = if stop.wrote() {
+            (3, "writes were sent: plan again to see the device")
+        } else {
+            (1, "nothing was written")
+        };
+        if let Some(t) = &told {
+            t(&format!("interrupted again: exiting now ({what})"));
+        }
+        std::process::exit(code);
     })
 }
