@@ -17,6 +17,8 @@ pub struct Settings {
     pub parallelism: usize,
     pub timeout: Duration,
     pub retries: u32,
+    /// Requests in flight at once to one host.
+    pub per_host_limit: usize,
     pub safety: Safety,
 }
 
@@ -26,6 +28,7 @@ impl Default for Settings {
             parallelism: 16,
             timeout: Duration::from_secs(30),
             retries: 4,
+            per_host_limit: 32,
             safety: Safety {
                 max_delete_percent: 30,
                 max_update_percent: 30,
@@ -241,6 +244,11 @@ fn lower_settings(s: &SettingsIn, lw: &mut Lowerer) -> Settings {
         && let Some(p) = in_range(lw, p, "parallelism", 1, 1024)
     {
         settings.parallelism = p;
+    }
+    if let Some(p) = &s.per_host_limit
+        && let Some(p) = in_range(lw, p, "per-host-limit", 1, 1024)
+    {
+        settings.per_host_limit = p;
     }
     if let Some(t) = &s.timeout {
         match parse_duration(&t.value) {

@@ -39,6 +39,10 @@ pub struct SettingsIn {
     /// Retries of retryable failures, 0-20 (default 4).
     #[schemars(with = "Option<u32>", range(max = 20))]
     pub retries: Option<Sp<u32>>,
+    /// Requests in flight at once to one host (scheme, name and port), shared by every device
+    /// there (an F5 XC tenant's console serves all its sites), 1-1024 (default 32).
+    #[schemars(with = "Option<usize>", range(min = 1, max = 1024))]
+    pub per_host_limit: Option<Sp<usize>>,
     pub safety: Option<SafetyIn>,
 }
 

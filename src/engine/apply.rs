@@ -3,7 +3,7 @@
 //! plan and asks, with no runtime in use; `Prepared::execute` runs the writes (or `cancel`
 //! releases the sessions).
 
-use super::run::{Running, finish};
+use super::run::Running;
 use super::signals::listen;
 use super::{Engine, EngineError};
 use crate::model::Desired;
@@ -166,13 +166,25 @@ impl Prepared {
         self.run.stop.set_asking(asking);
     }
 
-    /// Runs the writes and releases every session: one report per device that was blocked,
-    /// failed or had calls, by name.
-    pub async fn execute(self) -> Vec<DeviceReport> {
+    /// Runs the writes, ending each device's session right after its last call: one report
+    /// per device that was blocked, failed or had calls, by name.
+    pub async fn execute(mut self) -> Vec<DeviceReport> {
         let mut reports = self.reports.clone();
-        let runnable = self.runnable();
+        let mut runnable = Vec::new();
+        for (device, plan) in std::mem::take(&mut self.planned) {
+            match device {
+                Some(d)
+                    if !plan.operations.is_empty()
+                        && !reports.iter().any(|r| r.device == plan.device) =>
+                {
+                    runnable.push((d, plan));
+                }
+                Some(d) => self.run.shared.releases.release(d),
+                None => {}
+            }
+        }
         if !runnable.is_empty() {
-            reports.extend(self.run.run_writes(&runnable).await);
+            reports.extend(self.run.run_writes(runnable).await);
         }
         self.close().await;
         reports.sort_by(|a, b| a.device.cmp(&b.device));
@@ -184,10 +196,13 @@ impl Prepared {
         self.close().await;
     }
 
-    async fn close(self) {
-        let sessions = self.planned.iter().filter_map(|(d, _)| d.as_deref());
-        futures::future::join_all(sessions.map(finish)).await;
-        if let Some(l) = self.listener {
+    async fn close(mut self) {
+        for (device, _) in std::mem::take(&mut self.planned) {
+            if let Some(d) = device {
+                self.run.shared.releases.release(d);
+            }
+        }
+        if let Some(l) = self.listener.take() {
             l.abort();
         }
         self.run.stop().await;
@@ -222,6 +237,11 @@ impl Running {
                         None => device.plan(mode).await,
                     };
                     shared.name_credentials(i, &mut plan);
+                    // only a device with calls to run keeps its session for the writes
+                    if plan.operations.is_empty() || plan.error.is_some() || plan.safety.blocked {
+                        shared.releases.release(device);
+                        return (None, plan);
+                    }
                     (Some(device), plan)
                 }
             },
@@ -232,19 +252,25 @@ impl Running {
         planned
     }
 
-    /// Runs the runnable devices' calls, at most `parallelism` devices at once; a device not
-    /// started when a stop is requested is reported with every call skipped.
-    pub(super) async fn run_writes(&self, runnable: &[&Planned]) -> Vec<DeviceReport> {
-        let (sem, stop) = (&self.sem, &self.stop);
-        let runs = runnable.iter().filter_map(|(d, p)| {
-            let d = d.as_ref()?;
-            Some(async move {
+    /// Runs the runnable devices' calls, at most `parallelism` devices at once, each session
+    /// ended right after the device's last call; a device not started when a stop is
+    /// requested is reported with every call skipped.
+    pub(super) async fn run_writes(
+        &self,
+        runnable: Vec<(Box<dyn Device>, DevicePlan)>,
+    ) -> Vec<DeviceReport> {
+        let (sem, stop, shared) = (&self.sem, &self.stop, &self.shared);
+        let runs = runnable.into_iter().map(|(d, p)| async move {
+            let report = {
                 let _permit = sem.acquire().await;
                 if stop.requested() {
-                    return crate::platform::exec::not_started(p);
+                    crate::platform::exec::not_started(&p)
+                } else {
+                    d.apply(&p, stop).await
                 }
-                d.apply(p, stop).await
-            })
+            };
+            shared.releases.release(d);
+            report
         });
         futures::future::join_all(runs).await
     }

@@ -125,6 +125,7 @@ impl ImportTarget {
             http: HttpCache::default(),
             log: self.log,
             sim: handle.as_ref().map(|h| h.addr),
+            releases: super::run::Releases::new(1),
         };
         let result = match shared.bind_device(0) {
             Err(e) => Err(e.into()),

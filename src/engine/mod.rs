@@ -237,7 +237,8 @@ impl Engine {
                     let _permit = sem.acquire().await;
                     device.plan(mode).await
                 };
-                finish(device.as_ref()).await;
+                // the token is released beside the output, not before it
+                shared.releases.release(device);
                 shared.name_credentials(i, &mut plan);
                 plan
             },

@@ -23,6 +23,41 @@ pub(super) struct Shared {
     pub(super) http: HttpCache,
     pub(super) log: Option<Logger>,
     pub(super) sim: Option<SocketAddr>,
+    pub(super) releases: Releases,
+}
+
+/// Sessions being ended (IOS XE tokens released): each right after its device's last call, at
+/// most `parallelism` at once, off the output's path; the run waits for them when it stops.
+pub(super) struct Releases {
+    sem: Arc<Semaphore>,
+    tasks: std::sync::Mutex<tokio::task::JoinSet<()>>,
+}
+
+impl Releases {
+    pub(super) fn new(parallelism: usize) -> Releases {
+        Releases {
+            sem: Arc::new(Semaphore::new(parallelism.max(1))),
+            tasks: std::sync::Mutex::new(tokio::task::JoinSet::new()),
+        }
+    }
+
+    /// Ends the device's session in the background.
+    pub(super) fn release(&self, device: Box<dyn Device>) {
+        let sem = self.sem.clone();
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        // finished releases are reaped as new ones come: the set stays as small as the work
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            finish(device.as_ref()).await;
+        });
+    }
+
+    /// Waits for every release under way.
+    pub(super) async fn wait(&self) {
+        let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        while tasks.join_next().await.is_some() {}
+    }
 }
 
 /// A run under way: the shared state and the embedded emulator, stopped by `stop`.
@@ -47,11 +82,13 @@ impl Engine {
         } else {
             Some(start_sim(&self.repo.inventory, &sims).await?)
         };
+        let per_host = self.repo.inventory.settings.per_host_limit;
         let shared = Shared {
             repo: self.repo,
-            http: HttpCache::default(),
+            http: HttpCache::new(per_host),
             log: self.log,
             sim: handle.as_ref().map(|h| h.addr),
+            releases: Releases::new(self.parallelism),
         };
         Ok(Running {
             stop: Arc::new(Stop::default()),
@@ -156,7 +193,9 @@ impl Shared {
 }
 
 impl Running {
+    /// Waits for the sessions still being ended, then stops the embedded emulator.
     pub(super) async fn stop(self) {
+        self.shared.releases.wait().await;
         if let Some(h) = self.sim {
             h.shutdown().await;
         }

@@ -199,60 +199,8 @@ impl Answer {
     }
 }
 
-/// The first 300 characters of a body, on one line.
-pub fn excerpt(text: &str) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > 300 {
-        format!("{}…", one.chars().take(300).collect::<String>())
-    } else {
-        one
-    }
-}
-
-/// The useful part of an error body: `error-message`/`detail` (IOS XE), `message` (F5 XC),
-/// or an excerpt of whatever came.
-pub fn error_text(text: &str) -> String {
-    if let Ok(v) = serde_json::from_str::<Value>(text) {
-        // RFC 8040: {"ietf-restconf:errors": {"error": [{error-message, error-path, ...}]}}
-        let errors = v
-            .get("ietf-restconf:errors")
-            .or_else(|| v.get("errors"))
-            .and_then(|e| e.get("error"))
-            .and_then(Value::as_array);
-        if let Some(errors) = errors {
-            let parts: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    let field = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
-                    let (msg, path, tag) = (
-                        field("error-message"),
-                        field("error-path"),
-                        field("error-tag"),
-                    );
-                    let msg = if msg.is_empty() { tag } else { msg };
-                    if path.is_empty() {
-                        msg.to_string()
-                    } else {
-                        format!("{msg} (at {path})")
-                    }
-                })
-                .collect();
-            if !parts.is_empty() {
-                return parts.join("; ");
-            }
-        }
-        let parts: Vec<String> = ["error-message", "detail", "message"]
-            .iter()
-            .filter_map(|k| v.get(*k).and_then(Value::as_str))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        if !parts.is_empty() {
-            return parts.join(" - ");
-        }
-    }
-    excerpt(text)
-}
+use super::bodies::error_chain;
+pub use super::bodies::{error_text, excerpt};
 
 #[derive(Clone)]
 pub struct Http {
@@ -263,6 +211,8 @@ pub struct Http {
     log: Option<Logger>,
     /// `Accept` and, on bodies, `Content-Type` (RESTCONF: `application/yang-data+json`).
     media: &'static str,
+    /// The run's per-host limits (none: unlimited, a client made outside a run).
+    hosts: Option<std::sync::Arc<super::hosts::HostLimits>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -274,13 +224,28 @@ pub struct TlsOptions {
 }
 
 /// Clients shared between devices with the same TLS options and timeout: building a TLS client
-/// is costly, and a shared one reuses its connection pool.
-#[derive(Default)]
+/// is costly, and a shared one reuses its connection pool. Every client it gives shares the
+/// run's per-host limits.
 pub struct HttpCache {
     clients: std::sync::Mutex<std::collections::HashMap<(TlsOptions, Duration), reqwest::Client>>,
+    hosts: std::sync::Arc<super::hosts::HostLimits>,
+}
+
+impl Default for HttpCache {
+    fn default() -> Self {
+        HttpCache::new(crate::config::inventory::Settings::default().per_host_limit)
+    }
 }
 
 impl HttpCache {
+    /// A cache whose clients send at most `per_host` requests at once to one host.
+    pub fn new(per_host: usize) -> HttpCache {
+        HttpCache {
+            clients: Default::default(),
+            hosts: std::sync::Arc::new(super::hosts::HostLimits::new(per_host)),
+        }
+    }
+
     pub fn get(
         &self,
         timeout: Duration,
@@ -298,7 +263,9 @@ impl HttpCache {
                 c
             }
         };
-        Ok(Http::with_client(client, timeout, retries, log))
+        let mut http = Http::with_client(client, timeout, retries, log);
+        http.hosts = Some(self.hosts.clone());
+        Ok(http)
     }
 }
 
@@ -330,7 +297,15 @@ impl Http {
             min_backoff: Duration::from_millis(100),
             log,
             media: "application/json",
+            hosts: None,
         }
+    }
+
+    /// The same client for a call nobody waits on (a token's release): one try, at most 5 s.
+    pub fn quick(mut self) -> Http {
+        self.retries = 0;
+        self.timeout = self.timeout.min(Duration::from_secs(5));
+        self
     }
 
     /// The same client speaking another JSON media type.
@@ -389,6 +364,7 @@ impl Http {
         let mut rb = self
             .client
             .request(method.clone(), url)
+            .timeout(self.timeout)
             .header("Accept", self.media);
         for (k, v, _) in headers {
             rb = rb.header(*k, *v);
@@ -594,10 +570,17 @@ impl Http {
         loop {
             tries += 1;
             let rb = self.request(&method, url, headers, basic, body);
-            let started = Instant::now();
-            let attempt = match rb.send().await {
-                Ok(resp) => self.answer(resp, &method, url, idem, started).await?,
-                Err(e) => self.no_answer(&e, &method, url, idem, tries),
+            let attempt = {
+                // one of the host's permits while this try is sent and answered
+                let _host = match &self.hosts {
+                    Some(h) => h.acquire(url).await,
+                    None => None,
+                };
+                let started = Instant::now();
+                match rb.send().await {
+                    Ok(resp) => self.answer(resp, &method, url, idem, started).await?,
+                    Err(e) => self.no_answer(&e, &method, url, idem, tries),
+                }
             };
             let (retryable, retry_after, err) = match attempt {
                 Attempt::Done(answer) => return Ok(answer),
@@ -631,43 +614,4 @@ impl Http {
 enum Attempt {
     Done(Answer),
     Failed(bool, Option<Duration>, DeviceError),
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    // reqwest names the URL again ("... for url (URL)"): the message names it once already
-    let top = e.to_string();
-    let top = match top.find(" for url (") {
-        Some(i) => top[..i].to_string(),
-        None => top,
-    };
-    let mut parts = vec![top];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn restconf_errors_quote_message_and_path() {
-        let body = r#"{"ietf-restconf:errors": {"error": [{"error-type": "application",
-            "error-tag": "invalid-value", "error-path": "/Cisco-IOS-XE-native:native/ip/dhcp",
-            "error-message": "inconsistent value: Device refused one or more commands"}]}}"#;
-        assert_eq!(
-            error_text(body),
-            "inconsistent value: Device refused one or more commands (at \
-             /Cisco-IOS-XE-native:native/ip/dhcp)"
-        );
-        let plain = r#"{"errors": {"error": [{"error-tag": "access-denied"}]}}"#;
-        assert_eq!(error_text(plain), "access-denied");
-        assert_eq!(error_text(r#"{"error-message": "bad"}"#), "bad");
-    }
 }

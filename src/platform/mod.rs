@@ -3,8 +3,10 @@
 //! steps into calls, executor and `Device` implementation; `http` (client, TLS, retries,
 //! redaction), `path` (the one URL path-segment encoder) and `exec` (what executors share).
 
+pub mod bodies;
 pub mod exec;
 pub mod f5_xc;
+pub mod hosts;
 pub mod http;
 pub mod ios_xe_rest;
 pub mod ios_xe_restconf;

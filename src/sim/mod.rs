@@ -54,6 +54,33 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct Sim {
     inner: Arc<Mutex<Inner>>,
+    load: Arc<Load>,
+}
+
+/// Device API requests being served at once, and the most seen (`GET /_sim/load`): what a
+/// client's per-host limit is checked against.
+#[derive(Debug, Default)]
+struct Load {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+/// One request in flight; leaving it (the answer built) counts it out.
+struct InFlight<'a>(&'a Load);
+
+impl Load {
+    fn enter(&self) -> InFlight<'_> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(n, SeqCst);
+        InFlight(self)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A running emulator. Dropping it does not stop the server; call `shutdown`.
@@ -155,7 +182,17 @@ impl Sim {
                 token_seq: 0,
                 creds: BTreeMap::new(),
             })),
+            load: Arc::new(Load::default()),
         })
+    }
+
+    /// The most device API requests served at once since the start (or the last reset).
+    pub fn peak_in_flight(&self) -> usize {
+        self.load.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn reset_peak(&self) {
+        self.load.peak.store(0, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -311,6 +348,7 @@ impl Sim {
                 &format!("no resource at {path}"),
             );
         }
+        let _in_flight = self.load.enter();
         // Faults and latency, outside the lock.
         let (latency, fault, retry_after) = {
             let mut inner = self.lock();

@@ -215,6 +215,7 @@ const KEYS: &[&str] = &[
     "profiles",
     "devices",
     "parallelism",
+    "per-host-limit",
     "timeout",
     "retries",
     "safety",

@@ -327,6 +327,8 @@ impl IosXe {
         };
         let _ = self
             .http
+            .clone()
+            .quick()
             .send(
                 Method::DELETE,
                 &url,
