@@ -133,10 +133,15 @@ fn leases_come_in_name_order_and_release_tokens() {
 fn a_refused_confirmation_writes_nothing_and_releases_every_token() {
     let (sim, repo) = fleet();
     let rt = runtime();
+    let mut shown = Vec::new();
     let prepared = rt
-        .block_on(engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default()))
+        .block_on(
+            engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default(), &mut |d| {
+                shown.push(d.device.clone())
+            }),
+        )
         .unwrap();
-    assert_eq!(prepared.plan().devices.len(), NAMES.len());
+    assert_eq!(shown, ["r1", "r2", "r3", "r4", "r5", "r6"], "every plan shown, by name");
     assert!(prepared.has_writes(), "every device has a pool to create");
     rt.block_on(prepared.cancel());
     for n in NAMES {
@@ -150,7 +155,9 @@ fn apply_converges_every_device_and_releases_every_token() {
     let (sim, repo) = fleet();
     let rt = runtime();
     let prepared = rt
-        .block_on(engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default()))
+        .block_on(
+            engine(&repo, 2, Selection::default()).prepare(ApplyRequest::default(), &mut |_| {}),
+        )
         .unwrap();
     let reports = rt.block_on(prepared.execute());
     let names: Vec<&str> = reports.iter().map(|r| r.device.as_str()).collect();

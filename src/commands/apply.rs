@@ -48,9 +48,19 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
         signals: true,
         on_interrupt: Some(p.stderr_logger()),
     };
+    // with -q, the stream shows only devices with changes or errors; device by device, as
+    // each is planned, never the whole fleet's text at once
+    let style = super::plan::style(p);
+    let mut stream = crate::render::stream::Stream::new(
+        crate::render::stream::Format::Text,
+        crate::plan::Kind::Plan,
+        style,
+    );
+    p.out(&stream.start());
     let prepared = rt
-        .block_on(engine.prepare(req))
+        .block_on(engine.prepare(req, &mut |d| p.out(&stream.device(d))))
         .map_err(miette::Report::new)?;
+    p.out(&stream.finish());
     if !prepared.outside().is_empty() {
         p.warn(&format!(
             "{} device(s) of the plan are outside this selection and are not applied by this \
@@ -59,13 +69,6 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
             prepared.outside().join(", ")
         ));
     }
-    // with -q, the stream shows only devices with changes or errors
-    let style = super::plan::style(p);
-    p.out(&crate::render::stream::render(
-        &prepared.plan(),
-        crate::render::stream::Format::Text,
-        style,
-    ));
     if prepared.has_writes() {
         // asked here, with no runtime in use; an interrupt at the prompt cancels
         prepared.asking(true);

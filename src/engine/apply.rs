@@ -44,7 +44,13 @@ impl Engine {
     /// Plans every selected device (a saved plan: only its devices, each checked against a
     /// fresh plan from its saved desired state) and keeps each device's session for the
     /// writes. With `req.signals`, Ctrl-C and SIGTERM are listened for from here on.
-    pub async fn prepare(mut self, req: ApplyRequest) -> Result<Prepared, EngineError> {
+    /// `sink` gets each device's plan in name order as soon as it is made (with the verdict
+    /// of a saved plan's replay); afterwards only what the writes need is kept of it.
+    pub async fn prepare(
+        mut self,
+        req: ApplyRequest,
+        sink: &mut dyn FnMut(&DevicePlan),
+    ) -> Result<Prepared, EngineError> {
         let mut outside = Vec::new();
         if let Some(saved) = &req.saved {
             for d in &saved.devices {
@@ -79,20 +85,29 @@ impl Engine {
         let listener = req
             .signals
             .then(|| listen(run.stop.clone(), req.on_interrupt.clone()));
-        let mut planned = run.plan_for_apply(&req).await;
-        let mut reports = Vec::new();
-        if let Some(saved) = &req.saved {
-            for (_, plan) in planned.iter_mut() {
-                reports.extend(crate::plan::saved::replay(plan, saved));
+        let mut planned = Vec::new();
+        let mut reports: Vec<DeviceReport> = Vec::new();
+        run.plan_for_apply(&req, &mut |(device, mut plan): Planned| {
+            let mut report = req
+                .saved
+                .as_ref()
+                .and_then(|saved| crate::plan::saved::replay(&mut plan, saved));
+            if report.is_none() {
+                report = crate::plan::report::not_runnable(&plan);
             }
-        }
-        for (_, p) in &planned {
-            if !reports.iter().any(|r: &DeviceReport| r.device == p.device)
-                && let Some(report) = crate::plan::report::not_runnable(p)
-            {
-                reports.push(report);
+            sink(&plan);
+            // kept: a device with a session (its calls), slimmed to what the writes need
+            match device {
+                Some(d) if report.is_none() => {
+                    plan.slim_for_writes();
+                    planned.push((Some(d), plan));
+                }
+                Some(d) => run.shared.releases.release(d),
+                None => {}
             }
-        }
+            reports.extend(report);
+        })
+        .await;
         Ok(Prepared {
             run,
             planned,
@@ -131,14 +146,6 @@ impl Engine {
 }
 
 impl Prepared {
-    /// The plan about to be applied (shown before confirming).
-    pub fn plan(&self) -> PlanFile {
-        PlanFile::new(
-            crate::plan::Kind::Plan,
-            self.planned.iter().map(|(_, p)| p.clone()).collect(),
-        )
-    }
-
     fn runnable(&self) -> Vec<&Planned> {
         self.planned
             .iter()
@@ -212,8 +219,7 @@ impl Prepared {
 impl Running {
     /// Plans every device for apply, keeping each bound device (its session) for the writes.
     /// A device in a saved plan is planned from the saved desired state.
-    async fn plan_for_apply(&self, req: &ApplyRequest) -> Vec<Planned> {
-        let mut planned: Vec<Planned> = Vec::new();
+    async fn plan_for_apply(&self, req: &ApplyRequest, sink: &mut dyn FnMut(Planned)) {
         let mode = PlanMode {
             force: req.force,
             drift: false,
@@ -246,10 +252,9 @@ impl Running {
                 }
             },
             |shared, i, why| (None, shared.internal_failure(i, why)),
-            &mut |p| planned.push(p),
+            sink,
         )
         .await;
-        planned
     }
 
     /// Runs the runnable devices' calls, at most `parallelism` devices at once, each session

@@ -423,6 +423,22 @@ impl DevicePlan {
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
     }
+
+    /// Drops what only showing the plan needs (changes, live state, notes), keeping what its
+    /// writes need: the calls, the F5 XC desired servers and guards. The IOS XE desired state
+    /// is the device's own (a saved plan's was checked equal to it), so it goes too.
+    pub fn slim_for_writes(&mut self) {
+        self.changes = Vec::new();
+        self.live = None;
+        self.desired = None;
+        self.interfaces_live = None;
+        self.notes = Vec::new();
+        self.warnings = Vec::new();
+        self.findings = Vec::new();
+        self.checked = Vec::new();
+        self.unmanaged = Vec::new();
+        self.unmanageable = Vec::new();
+    }
 }
 
 /// What planning one IOS XE device needs besides desired and live.
