@@ -141,7 +141,11 @@ fn a_refused_confirmation_writes_nothing_and_releases_every_token() {
             }),
         )
         .unwrap();
-    assert_eq!(shown, ["r1", "r2", "r3", "r4", "r5", "r6"], "every plan shown, by name");
+    assert_eq!(
+        shown,
+        ["r1", "r2", "r3", "r4", "r5", "r6"],
+        "every plan shown, by name"
+    );
     assert!(prepared.has_writes(), "every device has a pool to create");
     rt.block_on(prepared.cancel());
     for n in NAMES {

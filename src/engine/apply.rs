@@ -32,7 +32,9 @@ pub struct ApplyRequest {
 /// writes. Nothing has been written yet.
 pub struct Prepared {
     run: Running,
-    planned: Vec<Planned>,
+    /// The devices with calls to run: each session, and its plan slimmed (boxed: the list
+    /// grows by pointers while a fleet is planned).
+    planned: Vec<(Option<Box<dyn Device>>, Box<DevicePlan>)>,
     /// Devices that will not run (blocked, failed, stale), with why.
     reports: Vec<DeviceReport>,
     listener: Option<tokio::task::JoinHandle<()>>,
@@ -100,7 +102,7 @@ impl Engine {
             match device {
                 Some(d) if report.is_none() => {
                     plan.slim_for_writes();
-                    planned.push((Some(d), plan));
+                    planned.push((Some(d), Box::new(plan)));
                 }
                 Some(d) => run.shared.releases.release(d),
                 None => {}
@@ -146,7 +148,7 @@ impl Engine {
 }
 
 impl Prepared {
-    fn runnable(&self) -> Vec<&Planned> {
+    fn runnable(&self) -> usize {
         self.planned
             .iter()
             .filter(|(d, p)| {
@@ -154,7 +156,7 @@ impl Prepared {
                     && !p.operations.is_empty()
                     && !self.reports.iter().any(|r| r.device == p.device)
             })
-            .collect()
+            .count()
     }
 
     /// Devices of the saved plan the selection leaves out: not applied by this run.
@@ -164,7 +166,7 @@ impl Prepared {
 
     /// Whether some device has calls to run (only then is confirmation asked for).
     pub fn has_writes(&self) -> bool {
-        !self.runnable().is_empty() && !self.run.stop.requested()
+        self.runnable() > 0 && !self.run.stop.requested()
     }
 
     /// Told while the command asks for confirmation: an interrupt then cancels the apply
@@ -262,7 +264,7 @@ impl Running {
     /// requested is reported with every call skipped.
     pub(super) async fn run_writes(
         &self,
-        runnable: Vec<(Box<dyn Device>, DevicePlan)>,
+        runnable: Vec<(Box<dyn Device>, Box<DevicePlan>)>,
     ) -> Vec<DeviceReport> {
         let (sem, stop, shared) = (&self.sem, &self.stop, &self.shared);
         let runs = runnable.into_iter().map(|(d, p)| async move {
