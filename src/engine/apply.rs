@@ -34,7 +34,7 @@ pub struct Prepared {
     run: Running,
     /// The devices with calls to run: each session, and its plan slimmed (boxed: the list
     /// grows by pointers while a fleet is planned).
-    planned: Vec<(Option<Box<dyn Device>>, Box<DevicePlan>)>,
+    planned: Vec<Writes>,
     /// Devices that will not run (blocked, failed, stale), with why.
     reports: Vec<DeviceReport>,
     listener: Option<tokio::task::JoinHandle<()>>,
@@ -286,3 +286,6 @@ impl Running {
 /// A device planned for apply: the bound device (absent when it could not be bound) and its
 /// plan.
 type Planned = (Option<Box<dyn Device>>, DevicePlan);
+
+/// A device kept for the writes: its session and its slimmed plan.
+type Writes = (Option<Box<dyn Device>>, Box<DevicePlan>);
