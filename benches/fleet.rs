@@ -81,7 +81,8 @@ fn plan(dir: &Path, parallelism: usize, format: &str) -> f64 {
 }
 
 /// Runs `dhcpform ARGS DIR` (under `ulimit -n` when given; it must succeed): wall seconds and
-/// the child's own peak resident memory (MB), from wait4.
+/// the child's own peak resident memory (MB), from wait4 (which also reaps the child).
+#[allow(clippy::zombie_processes)]
 fn timed(args: &[&str], dir: &Path, nofile: Option<u32>) -> (f64, f64) {
     let bin = env!("CARGO_BIN_EXE_dhcpform");
     let mut cmd = match nofile {
