@@ -160,8 +160,8 @@ fn main() {
             let args = ["plan", "-q", "--parallelism", &par, "--format", format];
             let (secs, mb) = timed(&args, dir.path(), None);
             println!(
-                "  plan --format {format:<5}    peak resident memory: {mb:.1} MB (target <= 48 MB)   \
-                 wall: {secs:.2} s"
+                "  plan --format {format:<5}    peak resident memory: {mb:.1} MB (target <= 48 MB) \
+                   wall: {secs:.2} s"
             );
         }
         let args = ["apply", "--yes", "-q", "--parallelism", &par];
