@@ -213,6 +213,8 @@ pub struct Http {
     media: &'static str,
     /// The run's per-host limits (none: unlimited, a client made outside a run).
     hosts: Option<std::sync::Arc<super::hosts::HostLimits>>,
+    /// A shorter timeout than the client's, for calls nobody waits on.
+    short: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -298,6 +300,7 @@ impl Http {
             log,
             media: "application/json",
             hosts: None,
+            short: None,
         }
     }
 
@@ -305,6 +308,7 @@ impl Http {
     pub fn quick(mut self) -> Http {
         self.retries = 0;
         self.timeout = self.timeout.min(Duration::from_secs(5));
+        self.short = Some(self.timeout);
         self
     }
 
@@ -364,8 +368,10 @@ impl Http {
         let mut rb = self
             .client
             .request(method.clone(), url)
-            .timeout(self.timeout)
             .header("Accept", self.media);
+        if let Some(t) = self.short {
+            rb = rb.timeout(t);
+        }
         for (k, v, _) in headers {
             rb = rb.header(*k, *v);
         }
