@@ -72,7 +72,7 @@ fn scenario() -> (LiveConfig, DeviceConfig) {
             excluded_addresses: dex,
             relay_agents: BTreeMap::new(),
         }),
-        pools: Some(desired_pools),
+        pools: Some(desired_pools.into()),
     };
     (live, desired)
 }

@@ -53,7 +53,7 @@ proptest! {
             server: live_server, pools: live_pools, ..LiveConfig::default()
         };
         let desired = DeviceConfig { server: Some(desired_server.clone()),
-            pools: Some(desired_pools.clone()) };
+            pools: Some(desired_pools.clone().into()) };
         sim.seed("p", seed_json(&live));
         let live_read = state_of(&sim, "p");
         prop_assert_eq!(&live_read, &live, "seeding round-trips");
@@ -140,7 +140,7 @@ proptest! {
                 *client_name = client.clone();
             }
         }
-        let config = DeviceConfig { server: Some(server), pools: Some(pools) };
+        let config = DeviceConfig { server: Some(server), pools: Some(pools.into()) };
         let text = dhcpform::config::manifest::write::render(&config, "# test\n");
         let file = SourceFile::new("t.yaml", std::path::Path::new("t.yaml"),
             &text);

@@ -172,7 +172,7 @@ fn pool_fields_win_and_a_list_replaces_the_profiles_list_whole() {
         panic!()
     };
     let pools = d.config.pools.as_ref().unwrap();
-    let (staff, guests) = (&pools["staff"], &pools["guests"]);
+    let (staff, guests) = (pools.get("staff").unwrap(), pools.get("guests").unwrap());
     assert_eq!(staff.kind.lease(), Some(LeaseDuration::Minutes(8 * 60)));
     assert_eq!(
         staff.options.domain_name.as_deref(),
@@ -363,7 +363,7 @@ fn x_keys_hold_anchors_in_every_file_and_other_unknown_keys_still_fail() {
     let Desired::IosXe(d) = &loaded.unwrap().devices[0].1 else {
         panic!()
     };
-    let a = &d.config.pools.as_ref().unwrap()["a"];
+    let a = d.config.pools.as_ref().unwrap().get("a").unwrap();
     assert_eq!(
         a.options.domain_name.as_deref(),
         Some("corp.example.com"),

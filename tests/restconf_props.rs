@@ -85,7 +85,7 @@ proptest! {
         let sim = SIM.with(|s| s.clone());
         let live = LiveConfig { server: live_server, pools: live_pools, ..LiveConfig::default() };
         let desired = DeviceConfig { server: Some(desired_server.clone()),
-            pools: Some(desired_pools.clone()) };
+            pools: Some(desired_pools.clone().into()) };
         let end_nets: Vec<_> = desired_pools.values().filter_map(|p| p.kind.network()).collect();
         prop_assume!(end_nets.iter().enumerate()
             .all(|(i, a)| end_nets[i + 1..].iter().all(|b| !overlaps(*a, *b))));

@@ -333,7 +333,7 @@ pub fn check_ios_xe(file: &SourceFile, l: &Lowered, diags: &mut Diags) {
 
 /// Lint: a default gateway or DNS server a dynamic pool of the device can hand out.
 fn check_leasable_options(
-    pools: &BTreeMap<String, crate::model::Pool>,
+    pools: &crate::model::Pools,
     dynamic: &[(&String, ipnet::Ipv4Net)],
     ex: &std::collections::BTreeSet<crate::model::AddrRange>,
     at: &dyn Fn(String) -> (SourceFile, SourceSpan),
@@ -396,7 +396,7 @@ fn check_all_excluded(
 
 /// Lint: an infinite lease on a dynamic pool.
 fn check_infinite(
-    pools: &BTreeMap<String, crate::model::Pool>,
+    pools: &crate::model::Pools,
     at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {
@@ -578,7 +578,7 @@ fn check_overlaps(
 /// Manual bindings: one address and one MAC bound once; a warning when a dynamic pool can
 /// hand the address out too.
 fn check_manual(
-    pools: &BTreeMap<String, crate::model::Pool>,
+    pools: &crate::model::Pools,
     dynamic: &[(&String, ipnet::Ipv4Net)],
     exclusions: Option<&std::collections::BTreeSet<crate::model::AddrRange>>,
     at: &dyn Fn(String) -> (SourceFile, SourceSpan),
@@ -628,7 +628,7 @@ fn check_manual(
 
 /// Default gateways inside their dynamic pool's network.
 fn check_gateways(
-    pools: &BTreeMap<String, crate::model::Pool>,
+    pools: &crate::model::Pools,
     at: &dyn Fn(String) -> (SourceFile, SourceSpan),
     diags: &mut Diags,
 ) {

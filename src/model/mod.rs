@@ -8,12 +8,14 @@ pub mod f5;
 mod iface;
 pub mod leases;
 pub mod names;
+mod pools;
 mod settings;
 pub mod time;
 mod values;
 
 pub use desired::{Desired, IosXeDesired};
 pub use iface::InterfaceName;
+pub use pools::Pools;
 pub use settings::{Api, Platform, Safety};
 pub use values::{AddrRange, LeaseDuration, Mac, NodeType, ValueError};
 
@@ -120,7 +122,7 @@ pub struct Pool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceConfig {
     pub server: Option<Server>,
-    pub pools: Option<BTreeMap<String, Pool>>,
+    pub pools: Option<Pools>,
 }
 
 /// The live state of an IOS XE device as read: both sections always present.

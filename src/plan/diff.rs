@@ -208,7 +208,7 @@ pub fn diff(desired: &DeviceConfig, live: &LiveConfig, prune: bool) -> Diff {
 pub fn what_changed(before: &LiveConfig, now: &LiveConfig) -> Vec<String> {
     let desired = DeviceConfig {
         server: Some(before.server.clone()),
-        pools: Some(before.pools.clone()),
+        pools: Some(before.pools.clone().into()),
     };
     diff(&desired, now, true)
         .changes

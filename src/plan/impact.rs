@@ -240,7 +240,7 @@ mod tests {
         pools.insert("a".to_string(), dynamic("10.0.0.0/24"));
         let desired = DeviceConfig {
             server: None,
-            pools: Some(pools),
+            pools: Some(pools.into()),
         };
         let b = [
             auto([10, 0, 0, 5]),
@@ -258,7 +258,7 @@ mod tests {
         pools.insert("a".to_string(), dynamic("10.0.0.0/23"));
         let desired = DeviceConfig {
             server: None,
-            pools: Some(pools),
+            pools: Some(pools.into()),
         };
         assert!(plan(&live, &desired, &[auto([10, 0, 0, 5])]).is_empty());
     }

@@ -462,7 +462,7 @@ pub fn plan_ios_xe(
     if let Some(name) = desired
         .pools
         .as_ref()
-        .and_then(|p| unmanageable.iter().find(|n| p.contains_key(*n)))
+        .and_then(|p| unmanageable.iter().find(|n| p.contains_key(n)))
     {
         let mut plan = DevicePlan::failed(
             device,

@@ -258,7 +258,7 @@ mod tests {
         };
         let desired = DeviceConfig {
             server: None,
-            pools: Some(to_map(desired)),
+            pools: Some(to_map(desired).into()),
         };
         let mut d = crate::plan::diff::diff(&desired, &live, true);
         let ops = steps(&desired, &live, &mut d)

@@ -9,6 +9,7 @@ mod ios;
 mod state;
 mod wire;
 
+mod delay;
 mod faults;
 mod options;
 mod rc_tree;
@@ -357,7 +358,7 @@ impl Sim {
             (f.latency_ms, fault, f.retry_after)
         };
         if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
+            delay::sleep(Duration::from_millis(latency)).await;
         }
         if let Some(Fault::Timeout(ms)) = fault {
             tokio::time::sleep(Duration::from_millis(ms)).await;

@@ -87,7 +87,7 @@ pub fn load_with(file: &SourceFile, diags: &mut Diags, profiles: &Profiles) -> O
                     None => pools_failed = true,
                 }
             }
-            Some(out)
+            Some(out.into())
         }
         None => {
             let span = key_span(file, lw.span(p), "pools");

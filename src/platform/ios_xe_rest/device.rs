@@ -127,7 +127,7 @@ impl Device for IosXeDevice {
             let live = self.client.read().await?;
             Ok(Imported::IosXe(DeviceConfig {
                 server: Some(live.server),
-                pools: Some(live.pools),
+                pools: Some(live.pools.into()),
             }))
         })
     }

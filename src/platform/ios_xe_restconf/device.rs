@@ -172,7 +172,7 @@ impl Device for RestconfDevice {
             let read = self.client.read().await?;
             Ok(Imported::IosXe(DeviceConfig {
                 server: Some(read.live.server),
-                pools: Some(read.live.pools),
+                pools: Some(read.live.pools.into()),
             }))
         })
     }
