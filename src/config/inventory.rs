@@ -192,11 +192,14 @@ pub fn load(root: &Path, diags: &mut Diags) -> Option<Inventory> {
         .collect();
     let mut lw = Lowerer::new(&file, diags);
     let settings = lower_settings(&parsed.settings, &mut lw);
-    let devices = parsed
-        .devices
-        .iter()
-        .filter_map(|(name, dev)| lower_device(root, name, dev, &parsed.defaults, &mut lw))
-        .collect();
+    // sized once: a DeviceEntry is ~380 bytes, and doubling left 10,000 of them in 6 MB
+    let mut devices = Vec::with_capacity(parsed.devices.len());
+    devices.extend(
+        parsed
+            .devices
+            .iter()
+            .filter_map(|(name, dev)| lower_device(root, name, dev, &parsed.defaults, &mut lw)),
+    );
     let declared = parsed
         .devices
         .iter()
