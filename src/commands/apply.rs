@@ -37,7 +37,7 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
         p.error(&format!(
             "nothing applied: the desired file of {} is invalid (see above); fix it, or \
              leave the device out with --exclude",
-            invalid.join(", ")
+            crate::render::names_line(&invalid, super::plan::NAMES_SHOWN)
         ));
         return Ok(Exit::Error);
     }
@@ -66,7 +66,7 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
             "{} device(s) of the plan are outside this selection and are not applied by this \
              run: {}",
             prepared.outside().len(),
-            prepared.outside().join(", ")
+            crate::render::names_line(prepared.outside(), super::plan::NAMES_SHOWN)
         ));
     }
     if prepared.has_writes() {

@@ -157,7 +157,7 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
             "{} device(s) could not be {}: {} (the report says why)",
             failed.len(),
             if a.drift { "checked" } else { "planned" },
-            failed.join(", ")
+            crate::render::names_line(&failed, NAMES_SHOWN)
         ));
     }
     if let (Some(s), Some(path)) = (saved, a.out) {
@@ -166,6 +166,9 @@ pub fn run(p: &Printer, a: PlanArgs) -> Result<Exit, miette::Report> {
     }
     Ok(exit(kind, &summary, a.detailed_exitcode))
 }
+
+/// Device names an error line lists before `and N more`.
+pub(super) const NAMES_SHOWN: usize = 20;
 
 /// 1 when a device failed; a plan under `--detailed-exitcode`: 4 when a device is blocked,
 /// else 2 when changes are pending; a drift report: 2 on drift; else 0.

@@ -39,7 +39,7 @@ pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
     };
     // The entries move into `devices`, beside their desired state, and are not kept twice.
     let entries = std::mem::take(&mut inventory.devices);
-    let claimed = inventory.declared.clone();
+    let claimed = std::mem::take(&mut inventory.declared);
     let mut devices = Vec::with_capacity(entries.len());
     // profile -> the first pool that uses it, and its file
     let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();

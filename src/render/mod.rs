@@ -14,6 +14,21 @@ use crate::model::{Pool, Server};
 use crate::plan::{Change, Resource};
 use serde_json::Value;
 
+/// Device names for one terminal line: all of them up to `shown`, then `and N more` (a
+/// fleet of 1,000 failing devices is one line, not 8 KB of names).
+pub fn names_line<S: AsRef<str>>(list: &[S], shown: usize) -> String {
+    let mut s = list
+        .iter()
+        .take(shown)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > shown {
+        s.push_str(&format!(" and {} more", list.len() - shown));
+    }
+    s
+}
+
 /// Canonical YAML of one side of a change (empty when the side is absent).
 pub fn resource_yaml(resource: &Resource, side: Option<&Value>) -> String {
     let Some(v) = side else { return String::new() };
@@ -147,4 +162,16 @@ pub fn summary_text(p: &crate::plan::DevicePlan) -> String {
         line.push_str(" (BLOCKED)");
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_list_of_names_ends_in_how_many_more() {
+        let names: Vec<String> = (0..1000).map(|i| format!("d{i:04}")).collect();
+        assert_eq!(super::names_line(&names[..2], 20), "d0000, d0001");
+        let line = super::names_line(&names, 3);
+        assert_eq!(line, "d0000, d0001, d0002 and 997 more");
+        assert_eq!(super::names_line(&names[..3], 3), "d0000, d0001, d0002");
+    }
 }
