@@ -5,7 +5,8 @@
 
 mod common;
 use common::{Repo, run};
-use dhcpform::config::validate::{Desired, load_repo};
+use dhcpform::config::repo::load_repo;
+use dhcpform::model::Desired;
 use dhcpform::model::{LeaseDuration, LiveConfig};
 use dhcpform::plan::{Policy, plan_ios_xe};
 use proptest::prelude::*;

@@ -2,7 +2,7 @@
 //! The rendered diagnostic (no colour, 100 columns) is snapshotted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use dhcpform::config::validate::load_repo;
+use dhcpform::config::repo::load_repo;
 use std::path::Path;
 
 const INVENTORY: &str = "devices:\n  r1:\n    platform: ios-xe\n    url: sim://r1\n";

@@ -11,7 +11,7 @@ pub fn run(
     format: ValidateFormat,
     allow_empty: bool,
 ) -> Result<Exit, miette::Report> {
-    let (repo, diags) = crate::config::validate::load_repo(dir);
+    let (repo, diags) = crate::config::repo::load_repo(dir);
     let diags = diags.under(dir);
     let (errors, warnings) = (diags.errors(), diags.warnings());
     let valid = repo.as_ref().is_some() && errors == 0;

@@ -1,132 +1,17 @@
-//! Offline validation: loads a repository (inventory and every desired file) and applies the
-//! cross-field rules (docs/architecture.md, "Validation"), collecting every problem as a
-//! diagnostic.
+//! Offline validation: the cross-field rules of a device's file and across devices
+//! (docs/architecture.md, "Validation"), collecting every problem as a diagnostic; `repo`
+//! loads the files and calls them.
 
-use crate::config::inventory::{self, Api, DeviceEntry, Inventory, Platform};
+use crate::config::inventory::{Api, DeviceEntry, Inventory};
 use crate::config::manifest::ios_xe::Lowered;
 use crate::config::manifest::lower::Spans;
-use crate::config::manifest::{Diag, Diags, SourceFile, f5_xc, ios_xe};
+use crate::config::manifest::{Diag, Diags, SourceFile};
 use crate::model::PoolKind;
 use miette::SourceSpan;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 pub use crate::model::{Desired, IosXeDesired};
-
-/// A repository: its inventory (settings; its `devices` moved into `devices` here) and each
-/// device's entry with its desired state.
-#[derive(Debug)]
-pub struct Repo {
-    pub inventory: Inventory,
-    pub devices: Vec<(DeviceEntry, Desired)>,
-}
-
-/// Loads and validates a repository. Returns the repo when there are no errors (warnings are
-/// allowed), and every diagnostic either way.
-pub fn load_repo(root: &Path) -> (Option<Repo>, Diags) {
-    let (repo, diags) = load_repo_isolated(root);
-    (repo.filter(|_| !diags.has_errors()), diags)
-}
-
-/// `load_repo`, where a device whose desired file has errors, or which uses a profile with
-/// errors, is kept as `Desired::Invalid` (it fails alone); only other errors of the inventory
-/// give `None`.
-pub fn load_repo_isolated(root: &Path) -> (Option<Repo>, Diags) {
-    let mut diags = Diags::default();
-    let Some(mut inventory) = inventory::load(root, &mut diags) else {
-        return (None, diags);
-    };
-    // The entries move into `devices`, beside their desired state, and are not kept twice.
-    let entries = std::mem::take(&mut inventory.devices);
-    let claimed = std::mem::take(&mut inventory.declared);
-    let mut devices = Vec::with_capacity(entries.len());
-    // profile -> the first pool that uses it, and its file
-    let mut uses: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut fleet = Fleet::default();
-    // errors that make one device (or nothing) fail, not the whole run
-    let mut excused = 0usize;
-    let invalid = |dev: &DeviceEntry, errors: usize| {
-        Desired::Invalid(format!(
-            "its desired file {} is invalid ({errors} error(s), shown above; `dhcpform validate` \
-             lists them)",
-            dev.desired_display
-        ))
-    };
-    // profiles with errors: the devices using them fail
-    let broken: std::collections::BTreeSet<String> = inventory
-        .profiles
-        .iter()
-        .filter(|(_, p)| p.diags.iter().any(Diag::is_error))
-        .map(|(n, _)| n.clone())
-        .collect();
-    for dev in entries {
-        if !dev.desired.is_file() {
-            // already reported by the inventory, as one error
-            excused += 1;
-            let why = invalid(&dev, 1);
-            devices.push((dev, why));
-            continue;
-        }
-        let before = diags.errors();
-        let file = match SourceFile::read(&dev.desired_display, &dev.desired) {
-            Ok(f) => f,
-            Err(d) => {
-                diags.push(d);
-                excused += 1;
-                let why = invalid(&dev, 1);
-                devices.push((dev, why));
-                continue;
-            }
-        };
-        let mut uses_broken = None;
-        let desired = match dev.platform {
-            Platform::IosXe => {
-                ios_xe::load_with(&file, &mut diags, &inventory.profiles).map(|lowered| {
-                    for (pool, profile) in &lowered.profile_uses {
-                        uses.entry(profile.clone())
-                            .or_insert_with(|| (pool.clone(), dev.desired_display.clone()));
-                        if uses_broken.is_none() && broken.contains(profile) {
-                            uses_broken = Some((pool.clone(), profile.clone()));
-                        }
-                    }
-                    check_device(&inventory, &dev, &file, &lowered, &mut diags);
-                    fleet.add(devices.len(), &lowered);
-                    // Spans served the checks above; the run keeps only the model.
-                    let desired = IosXeDesired {
-                        config: lowered.config,
-                        expect: lowered.expect,
-                    };
-                    Desired::IosXe(Arc::new(desired))
-                })
-            }
-            Platform::F5Xc => f5_xc::load(&file, &mut diags).map(|e| Desired::F5Xc(Arc::new(e))),
-        };
-        let errors = diags.errors() - before;
-        excused += errors;
-        let desired = match (desired, uses_broken) {
-            (Some(d), None) if errors == 0 => d,
-            (_, Some((pool, profile))) if errors == 0 => Desired::Invalid(format!(
-                "pool `{pool}` uses profile `{profile}`, whose values in dhcpform.yaml are \
-                 invalid (shown above)"
-            )),
-            _ => invalid(&dev, errors.max(1)),
-        };
-        devices.push((dev, desired));
-    }
-    // a broken profile fails the devices using it (above), not the run
-    let before = diags.errors();
-    report_profiles(&mut inventory, &uses, &mut diags);
-    excused += diags.errors() - before;
-    report_orphans(&inventory.root, &claimed, &mut diags);
-    fleet.check(&devices, &mut diags);
-    // errors first, then warnings; each by file and place
-    diags
-        .0
-        .sort_by_key(|d| (!d.is_error(), d.source.name().to_string(), d.span.offset()));
-    let repo = (diags.errors() <= excused).then_some(Repo { inventory, devices });
-    (repo, diags)
-}
 
 /// A diagnostic about a value a pool took from a profile points at the profile's line in the
 /// inventory; its help says which profile and which pool of which file.
@@ -156,7 +41,11 @@ fn span(spans: &Spans, path: &str) -> SourceSpan {
 
 /// Files in `devices/` that no device uses (a typo in a name, a removed device): warnings,
 /// with the nearest device name.
-fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: &mut Diags) {
+pub(super) fn report_orphans(
+    root: &Path,
+    claimed: &[(String, std::path::PathBuf)],
+    diags: &mut Diags,
+) {
     let Ok(entries) = std::fs::read_dir(root.join("devices")) else {
         return;
     };
@@ -191,7 +80,7 @@ fn report_orphans(root: &Path, claimed: &[(String, std::path::PathBuf)], diags: 
 
 /// Problems in the profiles' values, at their lines in the inventory, each naming a pool that
 /// uses the profile (the diagnostics of an unused profile say so).
-fn report_profiles(
+pub(super) fn report_profiles(
     inventory: &mut Inventory,
     uses: &BTreeMap<String, (String, String)>,
     diags: &mut Diags,
@@ -243,7 +132,7 @@ fn check_protected(inventory: &Inventory, dev: &DeviceEntry, l: &Lowered, diags:
 
 /// The checks of one IOS XE device's lowered file: cross-field rules (named with the profile a
 /// value came from), what its API cannot hold, protected pools.
-fn check_device(
+pub(super) fn check_device(
     inventory: &Inventory,
     dev: &DeviceEntry,
     file: &SourceFile,
@@ -432,14 +321,14 @@ type Entry<T> = (usize, String, T, Place);
 
 /// What the cross-device lints need of every device: dynamic networks and reserved MACs.
 #[derive(Default)]
-struct Fleet {
+pub(super) struct Fleet {
     networks: Vec<Entry<ipnet::Ipv4Net>>,
     macs: Vec<Entry<crate::model::Mac>>,
 }
 
 impl Fleet {
     /// Records the pools of the device that will be `devices[index]`.
-    fn add(&mut self, index: usize, l: &Lowered) {
+    pub(super) fn add(&mut self, index: usize, l: &Lowered) {
         let Some(pools) = &l.config.pools else {
             return;
         };
@@ -477,7 +366,7 @@ impl Fleet {
     /// Lints across devices: one network served by dynamic pools of two devices (two DHCP
     /// servers on one segment); one MAC reserved on two devices. Each entry is compared with
     /// the earlier ones in O(log n): CIDR networks overlap only when one holds the other.
-    fn check(self, devices: &[(DeviceEntry, Desired)], diags: &mut Diags) {
+    pub(super) fn check(self, devices: &[(DeviceEntry, Desired)], diags: &mut Diags) {
         use std::collections::HashMap;
         let name = |i: usize| devices.get(i).map(|(e, _)| e.name.as_str()).unwrap_or("?");
         // (network start, prefix) -> first entry; and by start, for the networks a wider one holds

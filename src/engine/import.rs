@@ -5,7 +5,7 @@ use super::run::{Shared, finish};
 use super::sim::start_sim;
 use crate::config::inventory::{DeviceEntry, Endpoint, Inventory, Platform};
 use crate::config::manifest::Diags;
-use crate::config::validate::Repo;
+use crate::config::repo::Repo;
 use crate::model::DeviceConfig;
 use crate::platform::http::{HttpCache, Logger};
 use std::path::Path;

@@ -23,7 +23,8 @@ pub use select::{SelectError, Selection};
 
 use crate::config::inventory::{DeviceEntry, Platform};
 use crate::config::manifest::Diags;
-use crate::config::validate::{Desired, Repo};
+use crate::config::repo::Repo;
+use crate::model::Desired;
 use crate::model::leases::{LeaseRow, LeaseSet};
 use crate::plan::{DevicePlan, PlanFile};
 use crate::platform::http::{DeviceError, Logger};
@@ -123,7 +124,7 @@ impl Engine {
     /// selection, only the inventory and the selected devices' files are reported and must be
     /// valid.
     pub fn load(dir: &Path, opts: Options) -> (Result<Engine, EngineError>, Diags) {
-        let (repo, mut diags) = crate::config::validate::load_repo_isolated(dir);
+        let (repo, mut diags) = crate::config::repo::load_repo_isolated(dir);
         let Some(repo) = repo else {
             let errors = diags.errors();
             return (Err(EngineError::Invalid { errors }), diags);

@@ -4,7 +4,7 @@
 use super::sim::start_sim;
 use super::{Engine, EngineError, connect};
 use crate::config::inventory::{DeviceEntry, Endpoint};
-use crate::config::validate::Repo;
+use crate::config::repo::Repo;
 use crate::model::Platform;
 use crate::plan::{DevicePlan, ErrorKind, Failure};
 use crate::platform::Device;
