@@ -7,21 +7,7 @@ use common::{Repo, TestSim, run};
 use serde_json::json;
 
 fn fleet_repo(sim: &TestSim, n: usize) -> Repo {
-    let names: Vec<String> = (0..n).map(|i| format!("site-{i:02}")).collect();
-    let urls: Vec<String> = names.iter().map(|d| sim.url(d)).collect();
-    let devices: Vec<(&str, &str)> = names
-        .iter()
-        .zip(&urls)
-        .map(|(n, u)| (n.as_str(), u.as_str()))
-        .collect();
-    let repo = Repo::ios(&devices, "");
-    for (i, n) in names.iter().enumerate() {
-        repo.desired(
-            n,
-            &format!("pools:\n  p:\n    dynamic: {{ address-range: 10.{i}.0.0/24 }}\n"),
-        );
-    }
-    repo
+    Repo::ios_fleet(sim, "site-", n, "p", "")
 }
 
 fn planned_devices(stdout: &str) -> Vec<String> {

@@ -19,20 +19,7 @@ fn fleet(n: usize, settings: &str) -> (TestSim, Repo) {
         },
         ..SimOptions::default()
     });
-    let names: Vec<String> = (0..n).map(|i| format!("d{i:02}")).collect();
-    let urls: Vec<String> = names.iter().map(|d| sim.url(d)).collect();
-    let devices: Vec<(&str, &str)> = names
-        .iter()
-        .zip(&urls)
-        .map(|(n, u)| (n.as_str(), u.as_str()))
-        .collect();
-    let repo = Repo::ios(&devices, settings);
-    for (i, name) in names.iter().enumerate() {
-        repo.desired(
-            name,
-            &format!("pools:\n  staff:\n    dynamic: {{ address-range: 10.{i}.0.0/24 }}\n"),
-        );
-    }
+    let repo = Repo::ios_fleet(&sim, "d", n, "staff", settings);
     (sim, repo)
 }
 

@@ -89,82 +89,12 @@ pub fn run(p: &Printer, a: ApplyArgs) -> Result<Exit, miette::Report> {
         }
     }
     let reports = rt.block_on(prepared.execute());
-    p.out(&report_text(&reports));
+    // device by device: never the whole fleet's report as one text
+    p.out(crate::render::report::header(reports.is_empty()));
+    for r in &reports {
+        p.out(&crate::render::report::device(r));
+    }
     Ok(exit_code(&reports))
-}
-
-fn report_text(reports: &[DeviceReport]) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    if reports.is_empty() {
-        s.push_str("apply: nothing to do\n");
-        return s;
-    }
-    s.push_str("apply report:\n");
-    for r in reports {
-        let _ = writeln!(s, "{}: {}", r.device, state(r));
-        for d in &r.done {
-            let note = d
-                .note
-                .as_ref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default();
-            let call = crate::plan::call_line(d.method, &d.path, &d.resource);
-            let _ = writeln!(s, "  sent    {call}: {}{note}", d.status);
-        }
-        if let Some(f) = &r.failed {
-            let call = crate::plan::call_line(f.method, &f.path, &f.resource);
-            let landed = if f.sent {
-                " (it was sent and may have been carried out: plan again to see the device)"
-            } else {
-                ""
-            };
-            let _ = writeln!(s, "  failed  {call}: {}{landed}", f.error);
-        }
-        for k in &r.skipped {
-            let _ = writeln!(s, "  skipped {}", k.call);
-        }
-    }
-    s
-}
-
-/// The one-line state of a device in the report.
-fn state(r: &DeviceReport) -> String {
-    if let Some(n) = &r.note {
-        return n.clone();
-    }
-    if let Some(b) = &r.blocked {
-        return format!("nothing written: {b}");
-    }
-    if r.interrupted {
-        return format!(
-            "interrupted: {} sent, {} skipped; nothing more was sent",
-            r.done.len(),
-            r.skipped.len()
-        );
-    }
-    if !r.sent() && r.failed.is_none() && r.error.is_some() {
-        let why = r
-            .error
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        return format!("nothing written: {why}");
-    }
-    let conv = match r.converged {
-        Some(true) => "converged".to_string(),
-        Some(false) => format!("NOT converged, still different: {}", r.residue.join(", ")),
-        None => r
-            .error
-            .as_ref()
-            .map_or_else(|| "not checked".into(), ToString::to_string),
-    };
-    format!(
-        "{} sent, {} failed, {} skipped; {conv}",
-        r.done.len(),
-        usize::from(r.failed.is_some()),
-        r.skipped.len()
-    )
 }
 
 /// 3 when something was sent (answered, or possibly carried out without a clear answer) and

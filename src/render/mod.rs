@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod leases;
 pub mod markdown;
+pub mod report;
 pub mod stream;
 pub mod text;
 

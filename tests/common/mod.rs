@@ -99,6 +99,26 @@ impl Repo {
         Repo::new(&inv)
     }
 
+    /// `n` IOS XE devices `{prefix}00`, `{prefix}01`... of `sim`'s fleet, each with one
+    /// dynamic pool `pool` (10.i.0.0/24) to create, and extra settings lines.
+    pub fn ios_fleet(sim: &TestSim, prefix: &str, n: usize, pool: &str, settings: &str) -> Repo {
+        let names: Vec<String> = (0..n).map(|i| format!("{prefix}{i:02}")).collect();
+        let urls: Vec<String> = names.iter().map(|d| sim.url(d)).collect();
+        let devices: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&urls)
+            .map(|(n, u)| (n.as_str(), u.as_str()))
+            .collect();
+        let repo = Repo::ios(&devices, settings);
+        for (i, name) in names.iter().enumerate() {
+            repo.desired(
+                name,
+                &format!("pools:\n  {pool}:\n    dynamic: {{ address-range: 10.{i}.0.0/24 }}\n"),
+            );
+        }
+        repo
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
