@@ -77,3 +77,91 @@ fn each_token_is_released_after_its_devices_last_call() {
         v.stderr
     );
 }
+
+/// `sites` F5 XC sites of one tenant (one host), each listing `n` interfaces, answered after
+/// 30 ms: a plan reads every listed interface of a site at once.
+fn tenant(sites: usize, n: usize, settings: &str) -> (TestSim, Repo) {
+    let sim = TestSim::start(SimOptions {
+        fleet: Some(sites),
+        faults: Faults {
+            latency_ms: 30,
+            ..Faults::default()
+        },
+        ..SimOptions::default()
+    });
+    let mut inv = format!("settings:\n  timeout: 10s\n{settings}devices:\n");
+    for s in 0..sites {
+        let site = format!("site{s}");
+        let mut interfaces = serde_json::Map::new();
+        for i in 0..n {
+            interfaces.insert(
+                format!("system/eth{i}"),
+                serde_json::json!({
+                    "metadata": {"name": format!("eth{i}"), "namespace": "system"},
+                    "spec": {"ethernet_interface": {"device": format!("eth{i}"),
+                        "dhcp_server": {"dhcp_networks": [{
+                            "network_prefix": format!("10.{i}.0.0/24"),
+                            "pools": [{"start_ip": format!("10.{i}.0.50"),
+                                "end_ip": format!("10.{i}.0.99")}],
+                            "first_address": {}, "same_as_dgw": {}}],
+                        "automatic_from_start": {}}}}
+                }),
+            );
+        }
+        sim.seed(
+            &site,
+            serde_json::json!({
+                "f5": {format!("system/{site}"): {"lease_info": [], "subnet_info": []}},
+                "f5_interfaces": interfaces,
+            }),
+        );
+        inv.push_str(&format!(
+            "  {site}:\n    platform: f5-xc\n    url: {}\n    site: {site}\n    auth: {{ \
+             api-token-env: XC_TOKEN }}\n",
+            sim.url(&site)
+        ));
+    }
+    let repo = Repo::new(&inv);
+    for s in 0..sites {
+        let mut desired = String::from("interfaces:\n");
+        for i in 0..n {
+            desired.push_str(&format!(
+                "  eth{i}:\n    network: 10.{i}.0.0/24\n    pools: [10.{i}.0.50-10.{i}.0.99]\n"
+            ));
+        }
+        repo.desired(&format!("site{s}"), &desired);
+    }
+    (sim, repo)
+}
+
+#[test]
+fn the_sites_of_one_tenant_share_its_limit() {
+    let plan = |repo: &Repo| -> common::Run {
+        common::dhcpform()
+            .env("XC_TOKEN", "sim-token")
+            .args(["plan"])
+            .arg(repo.path())
+            .output()
+            .unwrap()
+            .into()
+    };
+    let (sim, repo) = tenant(4, 8, "  parallelism: 4\n  per-host-limit: 3\n");
+    let r = plan(&repo);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // every listed interface of every site was read
+    for s in 0..4 {
+        let reads = sim
+            .journal(&format!("site{s}"))
+            .iter()
+            .filter(|e| e.method == "GET" && e.path.contains("/network_interfaces/eth"))
+            .count();
+        assert_eq!(reads, 8, "site{s}");
+    }
+    let peak = sim.handle.sim.peak_in_flight();
+    assert!((1..=3).contains(&peak), "peak {peak}");
+    // the default limit (32) lets the 32 reads of the four sites go at once
+    let (sim, repo) = tenant(4, 8, "  parallelism: 4\n");
+    assert_eq!(plan(&repo).code, 0);
+    let peak = sim.handle.sim.peak_in_flight();
+    assert!(peak > 3, "the limit is what held it: peak {peak}");
+}
