@@ -110,17 +110,13 @@ fn load_one(
             dev.desired_display
         ))
     };
-    if !dev.desired.is_file() {
-        // already reported by the inventory, as one error
-        part.excused += 1;
-        let why = invalid(&dev, 1);
-        part.devices.push((dev, why));
-        return;
-    }
     let file = match SourceFile::read(&dev.desired_display, &dev.desired) {
         Ok(f) => f,
         Err(d) => {
-            part.diags.push(d);
+            // a missing file is already reported by the inventory, as one error
+            if dev.desired.is_file() {
+                part.diags.push(d);
+            }
             part.excused += 1;
             let why = invalid(&dev, 1);
             part.devices.push((dev, why));

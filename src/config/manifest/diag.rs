@@ -43,10 +43,19 @@ impl SourceFile {
 
     /// Reads a file, refusing what cannot be a desired-state file (too large, not UTF-8).
     pub fn read(display_name: &str, path: &Path) -> Result<SourceFile, Diag> {
+        use std::io::Read;
         let empty = SourceFile::new(display_name, path, "");
-        let meta = std::fs::metadata(path).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             Diag::file_level(&empty, format!("cannot read {}: {e}", path.display()))
-        })?;
+        };
+        // one open and one fstat: a fleet reads thousands of these files
+        let f = std::fs::File::open(path).map_err(cannot)?;
+        let meta = f.metadata().map_err(cannot)?;
+        if meta.is_dir() {
+            return Err(cannot(std::io::Error::from(
+                std::io::ErrorKind::IsADirectory,
+            )));
+        }
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(Diag::file_level(
                 &empty,
@@ -58,9 +67,22 @@ impl SourceFile {
                 ),
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| {
-            Diag::file_level(&empty, format!("cannot read {}: {e}", path.display()))
-        })?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        // a file that grew since is cut at the limit, and refused below as too large
+        f.take(MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(Diag::file_level(
+                &empty,
+                format!(
+                    "{} is over {} bytes; a desired-state file may be at most {} bytes",
+                    path.display(),
+                    MAX_FILE_BYTES,
+                    MAX_FILE_BYTES
+                ),
+            ));
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(display_name, path, &text)),
             Err(e) => {
