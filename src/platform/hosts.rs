@@ -22,8 +22,8 @@ impl HostLimits {
         }
     }
 
-    /// A permit for one request to `url`'s host (a URL without a host shares one slot).
-    pub async fn acquire(&self, url: &str) -> Option<OwnedSemaphorePermit> {
+    /// A permit for one request to `url`'s host (a URL that does not parse shares one slot).
+    pub async fn acquire(&self, url: Option<&reqwest::Url>) -> Option<OwnedSemaphorePermit> {
         let sem = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
             hosts
@@ -36,15 +36,15 @@ impl HostLimits {
 }
 
 /// `scheme://host:port` of a URL (its origin).
-fn host_key(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(u) => format!(
+fn host_key(url: Option<&reqwest::Url>) -> String {
+    match url {
+        Some(u) => format!(
             "{}://{}:{}",
             u.scheme(),
             u.host_str().unwrap_or(""),
             u.port_or_known_default().unwrap_or(0)
         ),
-        Err(_) => String::new(),
+        None => String::new(),
     }
 }
 
@@ -52,22 +52,39 @@ fn host_key(url: &str) -> String {
 mod tests {
     use super::*;
 
+    fn url(s: &str) -> reqwest::Url {
+        reqwest::Url::parse(s).expect("a test URL")
+    }
+
     #[tokio::test]
     async fn one_host_gets_at_most_its_limit_and_other_hosts_their_own() {
         let limits = HostLimits::new(2);
-        let a1 = limits.acquire("https://tenant.example/api/a").await;
-        let a2 = limits.acquire("https://tenant.example:443/api/b").await;
+        let a1 = limits
+            .acquire(Some(&url("https://tenant.example/api/a")))
+            .await;
+        let a2 = limits
+            .acquire(Some(&url("https://tenant.example:443/api/b")))
+            .await;
         assert!(a1.is_some() && a2.is_some());
         // the third request to that host waits; another host does not
-        let third = limits.acquire("https://tenant.example/api/c");
+        let c = url("https://tenant.example/api/c");
+        let third = limits.acquire(Some(&c));
         tokio::pin!(third);
         assert!(
             futures::poll!(third.as_mut()).is_pending(),
             "a third request to one host waits for a permit"
         );
-        assert!(limits.acquire("https://other.example/api").await.is_some());
+        assert!(
+            limits
+                .acquire(Some(&url("https://other.example/api")))
+                .await
+                .is_some()
+        );
         drop(a1);
         assert!(third.await.is_some(), "a released permit lets it through");
-        assert_eq!(host_key("http://127.0.0.1:8080/x"), "http://127.0.0.1:8080");
+        assert_eq!(
+            host_key(Some(&url("http://127.0.0.1:8080/x"))),
+            "http://127.0.0.1:8080"
+        );
     }
 }

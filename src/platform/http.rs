@@ -361,14 +361,17 @@ impl Http {
         &self,
         method: &Method,
         url: &str,
+        parsed: Option<&reqwest::Url>,
         headers: &[(&str, &str, bool)],
         basic: Option<(&str, &Secret)>,
         body: Option<&Value>,
     ) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .client
-            .request(method.clone(), url)
-            .header("Accept", self.media);
+        // parsed once per call, not once per try and again for the host's permit
+        let rb = match parsed {
+            Some(u) => self.client.request(method.clone(), u.clone()),
+            None => self.client.request(method.clone(), url),
+        };
+        let mut rb = rb.header("Accept", self.media);
         if let Some(t) = self.short {
             rb = rb.timeout(t);
         }
@@ -573,13 +576,15 @@ impl Http {
     ) -> Result<Answer, DeviceError> {
         let mut delays = self.backoff();
         let mut tries = 0u32;
+        // a URL that does not parse goes to reqwest as text, which refuses it with its reason
+        let parsed = reqwest::Url::parse(url).ok();
         loop {
             tries += 1;
-            let rb = self.request(&method, url, headers, basic, body);
+            let rb = self.request(&method, url, parsed.as_ref(), headers, basic, body);
             let attempt = {
                 // one of the host's permits while this try is sent and answered
                 let _host = match &self.hosts {
-                    Some(h) => h.acquire(url).await,
+                    Some(h) => h.acquire(parsed.as_ref()).await,
                     None => None,
                 };
                 let started = Instant::now();
