@@ -327,12 +327,6 @@ pub(super) struct Fleet {
 }
 
 impl Fleet {
-    /// Adds the part of the fleet that comes after this one.
-    pub(super) fn append(&mut self, mut other: Fleet) {
-        self.networks.append(&mut other.networks);
-        self.macs.append(&mut other.macs);
-    }
-
     /// Records the pools of the device that will be `devices[index]`.
     pub(super) fn add(&mut self, index: usize, l: &Lowered) {
         let Some(pools) = &l.config.pools else {
