@@ -8,17 +8,22 @@ mod common;
 use common::{Repo, TestSim, run};
 use dhcpform::sim::{Faults, SimOptions};
 
-/// `n` IOS XE devices on one emulator (one host) that answers after `latency` ms, each with a
-/// pool to create.
-fn fleet(n: usize, settings: &str) -> (TestSim, Repo) {
-    let sim = TestSim::start(SimOptions {
-        fleet: Some(n),
+/// An emulator (one host) of `devices` devices, answering after 30 ms.
+fn slow_sim(devices: usize) -> TestSim {
+    TestSim::start(SimOptions {
+        fleet: Some(devices),
         faults: Faults {
             latency_ms: 30,
             ..Faults::default()
         },
         ..SimOptions::default()
-    });
+    })
+}
+
+/// `n` IOS XE devices on one emulator (one host) that answers after `latency` ms, each with a
+/// pool to create.
+fn fleet(n: usize, settings: &str) -> (TestSim, Repo) {
+    let sim = slow_sim(n);
     let repo = Repo::ios_fleet(&sim, "d", n, "staff", settings);
     (sim, repo)
 }
@@ -81,14 +86,7 @@ fn each_token_is_released_after_its_devices_last_call() {
 /// `sites` F5 XC sites of one tenant (one host), each listing `n` interfaces, answered after
 /// 30 ms: a plan reads every listed interface of a site at once.
 fn tenant(sites: usize, n: usize, settings: &str) -> (TestSim, Repo) {
-    let sim = TestSim::start(SimOptions {
-        fleet: Some(sites),
-        faults: Faults {
-            latency_ms: 30,
-            ..Faults::default()
-        },
-        ..SimOptions::default()
-    });
+    let sim = slow_sim(sites);
     let mut inv = format!("settings:\n  timeout: 10s\n{settings}devices:\n");
     for s in 0..sites {
         let site = format!("site{s}");

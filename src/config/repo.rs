@@ -79,7 +79,7 @@ struct Part {
 ///
 /// On one thread: two threads loaded 10,000 devices in 0.29 s instead of 0.39 s but with a
 /// peak of 31.2 MB instead of 27.8 MB (a second allocator arena, and both halves kept while
-/// merged), and a 1,000-device plan started no measurably sooner.
+/// merged), and the fleet-plan bench ran slower with them (docs/performance.md).
 fn load_devices(
     inventory: &Inventory,
     broken: &BTreeSet<String>,

@@ -169,16 +169,7 @@ const LISTED: usize = 100;
 
 /// `` `a`, `b` and 3 more ``.
 fn names(list: &[String]) -> String {
-    let shown: Vec<String> = list
-        .iter()
-        .take(LISTED)
-        .map(|n| format!("`{}`", escape(n)))
-        .collect();
-    let mut s = shown.join(", ");
-    if list.len() > LISTED {
-        let _ = write!(s, " and {} more", list.len() - LISTED);
-    }
-    s
+    super::names_line_with(list, LISTED, |n| format!("`{}`", escape(n)))
 }
 
 impl Builder {

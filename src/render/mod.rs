@@ -18,10 +18,19 @@ use serde_json::Value;
 /// Device names for one terminal line: all of them up to `shown`, then `and N more` (a
 /// fleet of 1,000 failing devices is one line, not 8 KB of names).
 pub fn names_line<S: AsRef<str>>(list: &[S], shown: usize) -> String {
+    names_line_with(list, shown, str::to_string)
+}
+
+/// `names_line`, each shown name written by `show` (markdown quotes them).
+pub fn names_line_with<S: AsRef<str>>(
+    list: &[S],
+    shown: usize,
+    show: impl Fn(&str) -> String,
+) -> String {
     let mut s = list
         .iter()
         .take(shown)
-        .map(AsRef::as_ref)
+        .map(|n| show(n.as_ref()))
         .collect::<Vec<_>>()
         .join(", ");
     if list.len() > shown {

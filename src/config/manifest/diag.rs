@@ -48,40 +48,29 @@ impl SourceFile {
         let cannot = |e: std::io::Error| {
             Diag::file_level(&empty, format!("cannot read {}: {e}", path.display()))
         };
-        // one open and one fstat: a fleet reads thousands of these files
-        let f = std::fs::File::open(path).map_err(cannot)?;
-        let meta = f.metadata().map_err(cannot)?;
-        if meta.is_dir() {
-            return Err(cannot(std::io::Error::from(
-                std::io::ErrorKind::IsADirectory,
-            )));
-        }
-        if meta.len() > MAX_FILE_BYTES as u64 {
-            return Err(Diag::file_level(
+        let too_large = |size: String| {
+            Diag::file_level(
                 &empty,
                 format!(
-                    "{} is {} bytes; a desired-state file may be at most {} bytes",
-                    path.display(),
-                    meta.len(),
-                    MAX_FILE_BYTES
+                    "{} is {size}; a desired-state file may be at most {MAX_FILE_BYTES} bytes",
+                    path.display()
                 ),
-            ));
+            )
+        };
+        // one open and one fstat: a fleet reads thousands of these files (a directory opens,
+        // and its read fails: "Is a directory")
+        let f = std::fs::File::open(path).map_err(cannot)?;
+        let meta = f.metadata().map_err(cannot)?;
+        if meta.len() > MAX_FILE_BYTES as u64 {
+            return Err(too_large(format!("{} bytes", meta.len())));
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-        // a file that grew since is cut at the limit, and refused below as too large
+        // a file that grew since is cut at the limit, and refused as too large
         f.take(MAX_FILE_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
         if bytes.len() > MAX_FILE_BYTES {
-            return Err(Diag::file_level(
-                &empty,
-                format!(
-                    "{} is over {} bytes; a desired-state file may be at most {} bytes",
-                    path.display(),
-                    MAX_FILE_BYTES,
-                    MAX_FILE_BYTES
-                ),
-            ));
+            return Err(too_large(format!("over {MAX_FILE_BYTES} bytes")));
         }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(display_name, path, &text)),
